@@ -1,0 +1,181 @@
+"""Input readers: find the inputs, tell their formats, and stream their records.
+
+Public API: ``FORMATS``, ``ReaderOptions``, ``InputSource``, ``discover``, ``read_source`` and
+``read_records``. Readers yield ``Record`` or ``SkippedRecord`` (a bad record never stops a file);
+a file that cannot be read at all raises ``InputError`` naming it. Everything streams: memory use
+does not grow with the size of an input.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import os
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pyarrow
+import zstandard
+
+from provenance.errors import InputError, UsageError
+from provenance.readers.base import FORMATS, InputSource, ReaderOptions
+from provenance.readers.common import ReadItem
+from provenance.readers.delimited import read_delimited
+from provenance.readers.detect import archive_kind, detect_file_format
+from provenance.readers.generic import read_generic_json
+from provenance.readers.grailbird import read_grailbird
+from provenance.readers.jsonstream import JsonSyntaxError
+from provenance.readers.parquet import read_parquet
+from provenance.readers.text import read_text_file, read_text_lines
+from provenance.readers.twitter_v1 import read_twitter_v1
+from provenance.readers.twitter_v2 import read_twitter_v2
+from provenance.readers.x_archive import read_x_archive
+
+__all__ = ["FORMATS", "InputSource", "ReaderOptions", "discover", "read_records", "read_source"]
+
+Reader = Callable[[InputSource, ReaderOptions], Iterator[ReadItem]]
+
+_READERS: dict[str, Reader] = {
+    "x-archive": read_x_archive,
+    "grailbird": read_grailbird,
+    "twitter-v1": read_twitter_v1,
+    "twitter-v2": read_twitter_v2,
+    "jsonl": read_generic_json,
+    "json": read_generic_json,
+    "parquet": read_parquet,
+    "csv": read_delimited,
+    "tsv": read_delimited,
+    "text": read_text_lines,
+    "text-file": read_text_file,
+}
+_ARCHIVE_FORMATS: tuple[str, ...] = ("x-archive", "grailbird")
+_IGNORED_STEMS: tuple[str, ...] = (
+    "readme",
+    "license",
+    "licence",
+    "copying",
+    "notice",
+    "authors",
+    "changelog",
+)
+_IGNORED_NAMES: tuple[str, ...] = ("_success", "_metadata", "_common_metadata")
+_IGNORED_SUFFIXES: tuple[str, ...] = (  # clearly not data, when found while walking a directory
+    ".md",
+    ".rst",
+    ".py",
+    ".sh",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".yaml",
+    ".yml",
+    ".lock",
+    ".pdf",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+)
+_READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    UnicodeDecodeError,
+    csv.Error,
+    zipfile.BadZipFile,
+    zstandard.ZstdError,
+    pyarrow.ArrowException,
+)
+
+
+def discover(paths: Sequence[str | Path], options: ReaderOptions) -> list[InputSource]:
+    """The sources named by ``paths`` (files, directories, globs), in a deterministic order.
+
+    Directories are walked recursively in name order, skipping hidden files and obvious non-data
+    (README*, LICENSE*, *.md, *.py, images, ...). A directory that is an X archive or a Grailbird
+    archive is one source, as is an X archive ``.zip``. Raises ``InputError`` naming the path for
+    a missing path, a glob matching nothing, a directory without data files, or a file of
+    undetectable format.
+    """
+    if options.format not in FORMATS:
+        raise UsageError(f"unknown format {options.format!r}; choose one of {', '.join(FORMATS)}")
+    sources: list[InputSource] = []
+    seen: set[tuple[Path, str]] = set()
+    for given in paths:
+        for source in _expand(os.fspath(given), options):
+            key = (source.path.resolve(), source.format)
+            if key not in seen:
+                seen.add(key)
+                sources.append(source)
+    return sources
+
+
+def read_source(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
+    """The records of one source; a file that cannot be read raises ``InputError`` naming it."""
+    reader = _READERS.get(source.format)
+    if reader is None:
+        raise UsageError(f"unknown format {source.format!r}", source=source.name)
+    try:
+        yield from reader(source, options)
+    except InputError as err:
+        if err.source is None:
+            err.source = source.name
+        raise
+    except JsonSyntaxError as err:
+        raise InputError(err.message, source=source.name, line=err.line) from err
+    except UnicodeDecodeError as err:
+        raise InputError(f"not valid UTF-8 ({err})", source=source.name) from err
+    except _READ_ERRORS as err:
+        raise InputError(f"cannot read: {err}", source=source.name) from err
+
+
+def read_records(paths: Sequence[str | Path], options: ReaderOptions) -> Iterator[ReadItem]:
+    """``discover`` the inputs, then ``read_source`` each in turn."""
+    for source in discover(paths, options):
+        yield from read_source(source, options)
+
+
+def _expand(given: str, options: ReaderOptions) -> Iterator[InputSource]:
+    path = Path(given)
+    if path.exists():
+        yield from _expand_existing(path, path.as_posix(), options, top=True)
+        return
+    if not glob.has_magic(given):
+        raise InputError("no such file or directory", source=given)
+    matches = sorted(glob.glob(given, recursive=True))
+    if not matches:
+        raise InputError("no files match this pattern", source=given)
+    for match in matches:
+        yield from _expand_existing(Path(match), Path(match).as_posix(), options, top=True)
+
+
+def _expand_existing(path: Path, name: str, options: ReaderOptions, top: bool) -> Iterator[InputSource]:
+    fmt = options.format
+    if not path.is_dir():
+        concrete = fmt if fmt != "auto" else detect_file_format(path, name)
+        yield InputSource(path, name, concrete, options.include_deleted)
+        return
+    kind = fmt if fmt in _ARCHIVE_FORMATS else archive_kind(path) if fmt == "auto" else None
+    if kind:
+        yield InputSource(path, name, kind, options.include_deleted)
+        return
+    found = False
+    for child in sorted(path.iterdir(), key=lambda p: p.name):
+        if _ignored(child.name):
+            continue
+        for source in _expand_existing(child, f"{name}/{child.name}", options, top=False):
+            found = True
+            yield source
+    if top and not found:
+        raise InputError("no data files in this directory", source=name)
+
+
+def _ignored(name: str) -> bool:
+    lower = name.lower()
+    return (
+        lower.startswith(".")
+        or lower.split(".")[0] in _IGNORED_STEMS
+        or lower.endswith(_IGNORED_SUFFIXES)
+        or lower in _IGNORED_NAMES
+    )

@@ -1,0 +1,177 @@
+"""Helpers shared by the readers: record emission, field lookup, value and date conversion."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from provenance.records import Record, SkippedRecord
+
+logger = logging.getLogger("provenance.readers")
+
+ReadItem = Record | SkippedRecord
+
+_CLOCK = r"(?P<time>\d{2}:\d{2}:\d{2})"
+_TWITTER_DATE = re.compile(  # Fri Nov 18 21:10:34 +0000 2022 (archives, v1.1)
+    r"^[A-Za-z]{3} (?P<month>[A-Za-z]{3}) (?P<day>\d{1,2}) " + _CLOCK + r" (?P<tz>[+-]\d{4}) (?P<year>\d{4})$"
+)
+_SPACED_DATE = re.compile(  # 2012-01-31 07:57:05 +0000 (Grailbird)
+    r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2}) " + _CLOCK + r" (?P<tz>[+-]\d{4})$"
+)
+_ISO_UTC = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})T" + _CLOCK + r"(\.\d+)?Z$")
+_MONTHS: dict[str, int] = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+@dataclass
+class Emitter:
+    """Builds the records of one source, numbering them (``position``) in order."""
+
+    source: str
+    position: int = 0
+
+    def record(
+        self,
+        record_id: str | None,
+        text: str | None,
+        line: int | None = None,
+        meta: Mapping[str, str] | None = None,
+        missing_text: str = "no text field",
+    ) -> ReadItem:
+        """A ``Record``, or a ``SkippedRecord`` when ``text`` is missing (``missing_text``) or empty."""
+        if text is None:
+            return self.skip(missing_text, line)
+        if not text.strip():
+            return self.skip("empty text", line)
+        position = self._next()
+        rid = record_id if record_id else f"{self.source}:{position}"
+        return Record(rid, text, self.source, position, line, dict(meta or {}))
+
+    def skip(self, reason: str, line: int | None = None) -> SkippedRecord:
+        """A ``SkippedRecord`` at the next position."""
+        return SkippedRecord(self.source, self._next(), reason, line)
+
+    def _next(self) -> int:
+        position = self.position
+        self.position += 1
+        return position
+
+
+def to_str(value: Any) -> str | None:
+    """A field value as a string (ints exactly, JSON for containers); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return str(value)
+
+
+def get_path(obj: Any, path: str) -> Any:
+    """``obj[path]``, or the dotted path (``meta.url``) through nested mappings; ``None`` if absent."""
+    if isinstance(obj, dict) and path in obj:
+        return obj[path]
+    current = obj
+    for part in path.split("."):
+        if not isinstance(current, dict) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def first_field(obj: Mapping[str, Any], names: Iterable[str]) -> Any:
+    """The value of the first of ``names`` present (and not null) in ``obj``, else ``None``."""
+    for name in names:
+        value = get_path(obj, name)
+        if value is not None:
+            return value
+    return None
+
+
+def extra_meta(obj: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
+    """The ``--meta-field`` values present in ``obj``, as strings."""
+    meta: dict[str, str] = {}
+    for name in fields:
+        value = to_str(get_path(obj, name))
+        if value:
+            meta[name] = value
+    return meta
+
+
+def clean_meta(**values: str | None) -> dict[str, str]:
+    """``values`` without the ``None`` and empty ones."""
+    return {key: value for key, value in values.items() if value}
+
+
+def parse_date(value: Any) -> str | None:
+    """A tweet date as ISO 8601 UTC (``2022-11-18T21:10:34Z``); unparseable values are returned as given."""
+    text = to_str(value)
+    if not text:
+        return None
+    text = text.strip()
+    fast = _fast_utc(text)
+    if fast is not None:
+        return fast
+    parsed = _parse_datetime(text)
+    if parsed is None:
+        return text
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fast_utc(text: str) -> str | None:
+    """The common UTC cases without building a datetime (the hot path when reading tweets)."""
+    if (match := _TWITTER_DATE.match(text)) and match["tz"] == "+0000":
+        month = _MONTHS.get(match["month"].lower())
+        day = int(match["day"])
+        if month and 1 <= day <= 28:
+            return f"{match['year']}-{month:02d}-{day:02d}T{match['time']}Z"
+    elif (match := _ISO_UTC.match(text)) and 1 <= int(match["date"][8:]) <= 28:
+        return f"{match['date']}T{match['time']}Z"
+    return None
+
+
+def _parse_datetime(text: str) -> datetime | None:
+    """``Fri Nov 18 21:10:34 +0000 2022``, ``2012-01-31 07:57:05 +0000`` or ISO 8601 with a zone."""
+    if match := _TWITTER_DATE.match(text):
+        month = _MONTHS.get(match["month"].lower())
+        if month is None:
+            return None
+        return _build(match["year"], month, match["day"], match["time"], match["tz"])
+    if match := _SPACED_DATE.match(text):
+        return _build(match["year"], int(match["month"]), match["day"], match["time"], match["tz"])
+    iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _build(year: str, month: int, day: str, clock: str, tz: str) -> datetime | None:
+    hour, minute, second = (int(part) for part in clock.split(":"))
+    offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])) * (-1 if tz[0] == "-" else 1)
+    try:
+        return datetime(int(year), month, int(day), hour, minute, second, tzinfo=timezone(offset))
+    except ValueError:
+        return None
+
+
+def tweet_url(author: str | None, tweet_id: str | None) -> str | None:
+    """``https://x.com/<author>/status/<id>`` when both are known."""
+    if author and tweet_id:
+        return f"https://x.com/{author}/status/{tweet_id}"
+    return None

@@ -1,0 +1,44 @@
+"""Parquet files, read in record batches of only the needed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pyarrow.parquet as pq
+
+from provenance.errors import InputError
+from provenance.readers.base import InputSource, ReaderOptions
+from provenance.readers.common import Emitter, ReadItem
+from provenance.readers.generic import generic_record
+
+BATCH_ROWS = 1024
+
+
+def read_parquet(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
+    """One record per row; dotted fields (``meta.url``) reach into struct columns."""
+    parquet = pq.ParquetFile(source.path)
+    try:
+        columns = set(parquet.schema_arrow.names)
+        text_field = resolve_column(columns, options.text_fields())
+        if text_field is None:
+            raise InputError(
+                f"no text column (tried {', '.join(options.text_fields())}; "
+                f"columns: {', '.join(sorted(columns))}); use --text-field",
+                source=source.name,
+            )
+        id_field = resolve_column(columns, options.id_fields())
+        wanted = [text_field, id_field, "url", *options.meta_fields]
+        needed = sorted({name.split(".")[0] for name in wanted if name} & columns)
+        row_options = replace(options, text_field=text_field, id_field=id_field)
+        emitter = Emitter(source.name)
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=needed):
+            for row in batch.to_pylist():
+                yield generic_record(emitter, row, None, row_options)
+    finally:
+        parquet.close()
+
+
+def resolve_column(columns: set[str], candidates: tuple[str, ...]) -> str | None:
+    """The first candidate whose (top-level) column exists."""
+    return next((name for name in candidates if name.split(".")[0] in columns), None)

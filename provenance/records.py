@@ -1,0 +1,44 @@
+"""The values every reader yields: a record, or a record that had to be skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One text item read from an input.
+
+    Attributes:
+        id: the record's own id exactly as read (tweet ids as strings), or ``"<source>:<position>"``.
+        text: the full text (long posts and truncated retweets already completed).
+        source: the input file as given by the user (POSIX path); archive members as ``archive!member``.
+        position: 0-based record index within ``source`` (line / row / array index order).
+        line: 1-based line number in ``source`` where the record starts, where the format has lines.
+        meta: string metadata: ``author``, ``created_at`` (ISO 8601 UTC), ``url``, ``lang``,
+            ``deleted`` (``"true"``) and any ``--meta-field`` values, when present.
+    """
+
+    id: str
+    text: str
+    source: str
+    position: int
+    line: int | None = None
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """A record that could not be read; it is counted and reported, never silently lost."""
+
+    source: str
+    position: int
+    reason: str
+    line: int | None = None
+
+    def where(self) -> str:
+        """Human-readable location: ``file:line`` (1-based) or ``file record N`` (0-based)."""
+        if self.line is not None:
+            return f"{self.source}:{self.line}"
+        return f"{self.source} record {self.position}"

@@ -1,0 +1,157 @@
+"""Shingling: token n-grams hashed with xxhash, for one text or a whole batch at once.
+
+Each token is hashed once with XXH3-64; a shingle's 64-bit hash combines the hashes of its ``n``
+tokens (polynomial over 2^64, then the MurmurHash3 64-bit finaliser). A text shorter than ``n``
+tokens has one shingle made of all its tokens; a text without tokens has none. The same value is
+computed by the scalar ``shingle_hash`` (used as datasketch's ``hashfunc`` in the equivalence tests)
+and by the vectorised ``shingle_batch``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import xxhash
+
+SHINGLE_SCHEME = "token-ngram/xxh3-64/poly-fmix64"
+_MASK64 = (1 << 64) - 1
+_PRIME = 0x9E3779B185EBCA87
+_FMIX1 = 0xFF51AFD7ED558CCD
+_FMIX2 = 0xC4CEB9FE1A85EC53
+
+
+@dataclass(frozen=True)
+class ShingleConfig:
+    """How texts are cut into shingles."""
+
+    n: int = 3
+    """Tokens per shingle (word 3-grams; character 3-grams for scripts without spaces)."""
+    seed: int = 0
+    """Seed of the XXH3-64 token hash."""
+
+    def describe(self) -> dict[str, object]:
+        """The parameters as stored in an index manifest."""
+        return {"scheme": SHINGLE_SCHEME, **asdict(self)}
+
+
+DEFAULT_SHINGLES = ShingleConfig()
+
+
+def token_hash(token: str, seed: int = 0) -> int:
+    """XXH3-64 of the token's UTF-8 bytes."""
+    return xxhash.xxh3_64_intdigest(token.encode("utf-8"), seed)
+
+
+def _fmix64(h: int) -> int:
+    h ^= h >> 33
+    h = (h * _FMIX1) & _MASK64
+    h ^= h >> 33
+    h = (h * _FMIX2) & _MASK64
+    return h ^ (h >> 33)
+
+
+def combine_token_hashes(hashes: Sequence[int]) -> int:
+    """The shingle hash of a run of token hashes (scalar reference implementation)."""
+    h = 0
+    for value in hashes:
+        h = (h * _PRIME + value) & _MASK64
+    return _fmix64(h ^ len(hashes))
+
+
+def shingle_hash(shingle: bytes | str, seed: int = 0) -> int:
+    """64-bit hash of one shingle given as its tokens joined by single spaces."""
+    text = shingle.decode("utf-8") if isinstance(shingle, bytes) else shingle
+    return combine_token_hashes([token_hash(t, seed) for t in text.split(" ")])
+
+
+def shingle_hash32(shingle: bytes | str) -> int:
+    """The low 32 bits of ``shingle_hash`` (seed 0): the input hash of the MinHash sketches."""
+    return shingle_hash(shingle) & 0xFFFFFFFF
+
+
+def shingle_strings(tokens: Sequence[str], n: int) -> list[str]:
+    """The shingles of one token list as strings (tokens joined by spaces), in order."""
+    if not tokens:
+        return []
+    if len(tokens) < n:
+        return [" ".join(tokens)]
+    return [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def shingle_hashes(tokens: Sequence[str], config: ShingleConfig = DEFAULT_SHINGLES) -> np.ndarray:
+    """The shingle hashes of one token list, in position order (shingle ``i`` starts at token ``i``)."""
+    return shingle_batch([tokens], config).hashes
+
+
+@dataclass(frozen=True)
+class ShingleBatch:
+    """The shingles of many texts: text ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``."""
+
+    hashes: np.ndarray
+    """uint64 shingle hashes, in position order within each text."""
+    offsets: np.ndarray
+    """int64, one more than the number of texts."""
+
+    def of(self, i: int) -> np.ndarray:
+        """The shingle hashes of text ``i``."""
+        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
+
+    def counts(self) -> np.ndarray:
+        """Shingles per text."""
+        return np.diff(self.offsets)
+
+
+def _fmix64_array(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(_FMIX1)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(_FMIX2)
+    return h ^ (h >> np.uint64(33))
+
+
+def _token_hash_array(token_lists: Sequence[Sequence[str]], seed: int) -> np.ndarray:
+    """Hash every token once per distinct token string."""
+    vocab: dict[str, int] = {}
+    ids = [vocab.setdefault(t, len(vocab)) for tokens in token_lists for t in tokens]
+    table = np.fromiter(
+        (xxhash.xxh3_64_intdigest(t.encode("utf-8"), seed) for t in vocab), dtype=np.uint64, count=len(vocab)
+    )
+    return table[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, dtype=np.uint64)
+
+
+def _combine_windows(th: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """Shingle hashes of the ``width``-token windows starting at ``starts``."""
+    h = np.zeros(len(starts), dtype=np.uint64)
+    prime = np.uint64(_PRIME)
+    with np.errstate(over="ignore"):
+        for j in range(width):
+            h = h * prime + th[starts + j]
+        return _fmix64_array(h ^ np.uint64(width))
+
+
+def shingle_batch(
+    token_lists: Sequence[Sequence[str]], config: ShingleConfig = DEFAULT_SHINGLES
+) -> ShingleBatch:
+    """Shingle hashes of many token lists at once (vectorised over the whole batch)."""
+    n = config.n
+    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
+    token_offsets = np.concatenate(([0], np.cumsum(lengths)))
+    th = _token_hash_array(token_lists, config.seed)
+    shingle_counts = np.where(lengths >= n, lengths - n + 1, np.minimum(lengths, 1))
+    offsets = np.concatenate(([0], np.cumsum(shingle_counts))).astype(np.int64)
+    hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
+
+    full = lengths >= n
+    if full.any():
+        counts = shingle_counts[full]
+        doc_starts = token_offsets[:-1][full]
+        out_starts = offsets[:-1][full]
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        starts = np.repeat(doc_starts, counts) + within
+        hashes[np.repeat(out_starts, counts) + within] = _combine_windows(th, starts, n)
+    for i in np.flatnonzero((lengths > 0) & ~full):
+        width = int(lengths[i])
+        hashes[offsets[i]] = _combine_windows(th, token_offsets[i : i + 1], width)[0]
+    return ShingleBatch(hashes=hashes, offsets=offsets)

@@ -1,0 +1,98 @@
+"""MinHash kernels against datasketch (the oracle), a pinned golden signature, and LSH parameters."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from provenance.lsh import choose_lsh
+from provenance.normalize import tokenize
+from provenance.shingles import ShingleConfig, shingle_batch, shingle_hash, shingle_hash32, shingle_strings
+from provenance.sketch import MinHashConfig, minhash_signatures
+
+GOLDEN_TEXT = "RT @user: The quick brown fox jumps over the lazy dog &amp; runs https://t.co/abc"
+
+
+def datasketch_signature(tokens: list[str], n: int, num_perm: int, seed: int) -> np.ndarray:
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash32, scheme="affine32")
+    m.update_batch([s.encode("utf-8") for s in shingle_strings(tokens, n)])
+    return m.hashvalues
+
+
+def test_batch_shingles_equal_scalar_reference() -> None:
+    texts = ["a b c d e", "one", "", "東京は晴れです", "two words", GOLDEN_TEXT]
+    tokens = [tokenize(t) for t in texts]
+    batch = shingle_batch(tokens)
+    for i, toks in enumerate(tokens):
+        assert batch.of(i).tolist() == [shingle_hash(s) for s in shingle_strings(toks, 3)]
+
+
+@pytest.mark.parametrize(("num_perm", "seed", "n"), [(128, 1, 3), (64, 7, 2), (256, 42, 5)])
+def test_signatures_match_datasketch_on_synthetic_text(num_perm: int, seed: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(500)]
+    tokens = [list(rng.choice(vocab, size=int(rng.integers(0, 60)))) for _ in range(200)]
+    sigs = minhash_signatures(shingle_batch(tokens, ShingleConfig(n=n)), MinHashConfig(num_perm, seed))
+    for toks, sig in zip(tokens, sigs, strict=False):
+        assert np.array_equal(sig, datasketch_signature(toks, n, num_perm, seed))
+
+
+@pytest.mark.shared_data
+def test_signatures_match_datasketch_on_real_tweets(shared_real) -> None:
+    tweets = json.loads((shared_real / "trump_condensed_2009_2016" / "condensed_2015.json").read_text())
+    tokens = [tokenize(t["text"]) for t in tweets[:2000]]
+    sigs = minhash_signatures(shingle_batch(tokens))
+    for toks, sig in zip(tokens, sigs, strict=False):
+        assert np.array_equal(sig, datasketch_signature(toks, 3, 128, 1))
+
+
+def test_golden_signature_is_pinned() -> None:
+    """A change to normalisation, shingling or hashing changes these values: review, then re-pin."""
+    tokens = tokenize(GOLDEN_TEXT)
+    assert tokens == ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "runs"]
+    sig = minhash_signatures(shingle_batch([tokens]))[0]
+    assert shingle_hash("the quick brown") == GOLDEN_SHINGLE
+    assert sig[:8].tolist() == GOLDEN_SIGNATURE_PREFIX
+    assert int(sig.astype(np.uint64).sum()) == GOLDEN_SIGNATURE_SUM
+
+
+def test_estimated_jaccard_tracks_true_jaccard() -> None:
+    rng = np.random.default_rng(3)
+    for overlap in (0.2, 0.5, 0.8):
+        base = [f"t{i}" for i in range(400)]
+        keep = int(400 * overlap)
+        other = base[:keep] + [f"u{i}" for i in range(400 - keep)]
+        rng.shuffle(other)
+        a, b = set(shingle_strings(base, 1)), set(shingle_strings(other, 1))
+        sigs = minhash_signatures(shingle_batch([base, other], ShingleConfig(n=1)), MinHashConfig(256, 1))
+        estimate = float(np.mean(sigs[0] == sigs[1]))
+        assert abs(estimate - len(a & b) / len(a | b)) < 0.08
+
+
+def test_empty_text_has_empty_signature() -> None:
+    sig = minhash_signatures(shingle_batch([[]]))
+    assert (sig == 0xFFFFFFFF).all()
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.7, 0.9])
+def test_lsh_parameters_meet_recall_target(threshold: float) -> None:
+    config = choose_lsh(threshold, 128, 0.95)
+    assert config.bands * config.rows <= 128
+    assert config.candidate_probability(threshold) >= 0.95
+
+
+GOLDEN_SHINGLE = 7846016725271381499
+GOLDEN_SIGNATURE_PREFIX = [
+    1256745790,
+    657697313,
+    395194601,
+    666043192,
+    63244777,
+    323865292,
+    2382255778,
+    167057096,
+]
+GOLDEN_SIGNATURE_SUM = 72313417436

@@ -1,0 +1,332 @@
+"""Build, extend and compact an index; every operation commits atomically."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..atomic import sha256_file
+from ..errors import InputError, UsageError
+from ..faults import checkpoint
+from ..progress import ProgressCallback, ProgressUpdate, no_progress
+from ..readers import InputSource, ReaderOptions, discover, read_source
+from ..records import Record, SkippedRecord
+from .params import CorpusInfo, IndexParams
+from .segment import (
+    DUPLICATES_SCHEMA,
+    ITEMS_SCHEMA,
+    SKIPPED_SCHEMA,
+    Segment,
+    SegmentBuilder,
+    SegmentCounts,
+    _save_array,
+    write_band_tables,
+    write_postings,
+)
+from .store import (
+    MANIFEST,
+    Index,
+    commit_manifest,
+    new_manifest,
+    new_workdir,
+    publish_segment,
+    read_manifest,
+    writer_lock,
+)
+
+BATCH_SIZE = 20_000
+
+
+@dataclass
+class BuildResult:
+    """What one build or add did."""
+
+    index_path: Path
+    corpus: str
+    counts: SegmentCounts
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _describe_inputs(sources: Sequence[InputSource]) -> list[dict]:
+    """Every input with the SHA-256 of each file actually read."""
+    return [
+        {
+            "name": source.name,
+            "format": source.format,
+            "files": [
+                {"path": file.as_posix(), "sha256": sha256_file(file), "bytes": file.stat().st_size}
+                for file in source.files()
+            ],
+        }
+        for source in sources
+    ]
+
+
+def _batches(
+    sources: Sequence[InputSource],
+    options: ReaderOptions,
+    builder: SegmentBuilder,
+    strict: bool,
+    progress: ProgressCallback,
+    batch_size: int,
+) -> Iterator[list[Record]]:
+    """Records in batches; skipped ones go to the builder (or raise under ``strict``)."""
+    total = sum(f.stat().st_size for s in sources for f in s.files())
+    done = 0
+    batch: list[Record] = []
+    for source in sources:
+        size = sum(f.stat().st_size for f in source.files())
+        text_bytes = 0
+        for item in read_source(source, options):
+            if isinstance(item, SkippedRecord):
+                if strict:
+                    raise InputError(item.reason, source=item.source, position=item.position, line=item.line)
+                builder.skip(item)
+                continue
+            batch.append(item)
+            text_bytes += len(item.text)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+                progress(
+                    ProgressUpdate("index", builder.counts.records_read, done + min(text_bytes, size), total)
+                )
+        done += size
+    if batch:
+        yield batch
+    progress(ProgressUpdate("index", builder.counts.records_read, total, total))
+
+
+def _existing_hashes(index: Index) -> dict[str, str]:
+    table = index.items(["content_hash", "id"])
+    return dict(zip(table.column("content_hash").to_pylist(), table.column("id").to_pylist(), strict=False))
+
+
+def _ingest(
+    index_dir: Path,
+    manifest: dict,
+    inputs: Sequence[str | Path],
+    corpus: CorpusInfo,
+    params: IndexParams,
+    options: ReaderOptions,
+    strict: bool,
+    seen: dict[str, str],
+    progress: ProgressCallback,
+    batch_size: int,
+) -> BuildResult:
+    """Read the inputs into a new segment and commit a manifest that adds it."""
+    started = time.monotonic()
+    sources = discover(inputs, options)
+    workdir = new_workdir(index_dir)
+    builder = SegmentBuilder(workdir, corpus, params, seen)
+    for batch in _batches(sources, options, builder, strict, progress, batch_size):
+        builder.add_batch(batch)
+    builder.finish()
+    seq = 1 + max((int(s["id"].split("-")[0]) for s in manifest["segments"]), default=0)
+    segment_id, files = publish_segment(index_dir, workdir, seq)
+    counts = builder.counts
+    manifest["segments"].append({"id": segment_id, "items": counts.indexed, "files": files})
+    manifest["corpora"].append(
+        {
+            "name": corpus.name,
+            "license": corpus.license,
+            "owner": corpus.owner,
+            "terms_url": corpus.terms_url,
+            "acquired": corpus.acquired,
+            **({"extra": dict(sorted(corpus.extra.items()))} if corpus.extra else {}),
+            "inputs": _describe_inputs(sources),
+            "reader": {
+                "format": options.format,
+                "text_field": options.text_field,
+                "id_field": options.id_field,
+                "meta_fields": list(options.meta_fields),
+                "include_deleted": options.include_deleted,
+            },
+            "records_read": counts.records_read,
+            "indexed": counts.indexed,
+            "duplicates": counts.duplicates,
+            "skipped": counts.skipped,
+            "segments": [segment_id],
+            "built_at": _now(),
+        }
+    )
+    commit_manifest(index_dir, manifest)
+    skipped = [
+        SkippedRecord(r["source"], r["position"], r["reason"], r["line"])
+        for r in pq.read_table(index_dir / "segments" / segment_id / "skipped.parquet").to_pylist()
+    ]
+    return BuildResult(index_dir, corpus.name, counts, skipped, time.monotonic() - started)
+
+
+def build_index(
+    inputs: Sequence[str | Path],
+    index: str | Path,
+    corpus: CorpusInfo,
+    *,
+    reader_options: ReaderOptions | None = None,
+    params: IndexParams | None = None,
+    overwrite: bool = False,
+    strict: bool = False,
+    progress: ProgressCallback = no_progress,
+    batch_size: int = BATCH_SIZE,
+) -> BuildResult:
+    """Create an index at ``index`` from ``inputs`` as one licensed corpus.
+
+    An existing index is replaced only with ``overwrite``; until the new one is committed the
+    previous one stays intact and readable.
+    """
+    index_dir = Path(index)
+    if (index_dir / MANIFEST).exists() and not overwrite:
+        raise UsageError(f"an index already exists at {index_dir}; use --force to replace it, or 'index add'")
+    if index_dir.exists() and not index_dir.is_dir():
+        raise UsageError(f"{index_dir} exists and is not a directory")
+    params = params or IndexParams()
+    with writer_lock(index_dir):
+        manifest = new_manifest(params)
+        return _ingest(
+            index_dir,
+            manifest,
+            inputs,
+            corpus,
+            params,
+            reader_options or ReaderOptions(),
+            strict,
+            {},
+            progress,
+            batch_size,
+        )
+
+
+def add_to_index(
+    inputs: Sequence[str | Path],
+    index: str | Path,
+    corpus: CorpusInfo,
+    *,
+    reader_options: ReaderOptions | None = None,
+    strict: bool = False,
+    progress: ProgressCallback = no_progress,
+    batch_size: int = BATCH_SIZE,
+) -> BuildResult:
+    """Add a corpus to an existing index as a new segment (exact duplicates of items already in
+    the index are counted, not indexed again)."""
+    index_dir = Path(index)
+    with writer_lock(index_dir):
+        current = Index.open(index_dir)
+        if any(c["name"] == corpus.name for c in current.manifest["corpora"]):
+            raise UsageError(
+                f"the index already has a corpus named {corpus.name!r}; choose another --corpus name"
+            )
+        return _ingest(
+            index_dir,
+            current.manifest,
+            inputs,
+            corpus,
+            current.params,
+            reader_options or ReaderOptions(),
+            strict,
+            _existing_hashes(current),
+            progress,
+            batch_size,
+        )
+
+
+@dataclass
+class CompactResult:
+    """What a compaction did."""
+
+    index_path: Path
+    segments_before: int
+    segments_after: int
+    items: int
+
+
+def _concat_parquet(segments: list[Segment], name: str, schema: pa.Schema, out: Path) -> None:
+    tables = [pq.read_table(s.path / name) for s in segments]
+    table = pa.concat_tables(tables) if tables else schema.empty_table()
+    pq.write_table(table.cast(schema), out, compression="zstd")
+
+
+def compact_index(index: str | Path) -> CompactResult:
+    """Merge all segments into one (same items, same order), atomically."""
+    index_dir = Path(index)
+    with writer_lock(index_dir):
+        current = Index.open(index_dir)
+        before = len(current.segments)
+        if before <= 1:
+            return CompactResult(index_dir, before, before, current.n_items)
+        workdir = new_workdir(index_dir)
+        segs = current.segments
+        _concat_parquet(segs, "items.parquet", ITEMS_SCHEMA, workdir / "items.parquet")
+        checkpoint("compact items")
+        signatures = np.concatenate([np.asarray(s.signatures) for s in segs])
+        _save_array(workdir / "signatures.npy", signatures)
+        write_band_tables(workdir, signatures, current.params)
+        checkpoint("compact bands")
+        offsets = current.offsets[:-1]
+        keys = np.concatenate([np.asarray(s.shingle_keys) for s in segs])
+        shifted = zip(segs, offsets, strict=True)
+        items = np.concatenate([np.asarray(s.shingle_items, np.uint32) + np.uint32(o) for s, o in shifted])
+        write_postings(workdir, keys, items)
+        _save_array(workdir / "item_shingles.npy", current.item_shingle_counts().astype(np.int32))
+        _concat_parquet(segs, "duplicates.parquet", DUPLICATES_SCHEMA, workdir / "duplicates.parquet")
+        _concat_parquet(segs, "skipped.parquet", SKIPPED_SCHEMA, workdir / "skipped.parquet")
+        checkpoint("compact written")
+        manifest = read_manifest(index_dir)
+        seq = 1 + max(int(s["id"].split("-")[0]) for s in manifest["segments"])
+        segment_id, files = publish_segment(index_dir, workdir, seq)
+        manifest["segments"] = [{"id": segment_id, "items": current.n_items, "files": files}]
+        for corpus in manifest["corpora"]:
+            corpus["segments"] = [segment_id]
+        commit_manifest(index_dir, manifest)
+        return CompactResult(index_dir, before, 1, current.n_items)
+
+
+def index_info(index: str | Path, verify_checksums: bool = False) -> dict:
+    """A summary of an index for people and machines: corpora, counts, parameters, size."""
+    opened = Index.open(index, verify_checksums=verify_checksums)
+    manifest = opened.manifest
+    size = sum(f["bytes"] for s in manifest["segments"] for f in s["files"].values())
+    size += (opened.path / MANIFEST).stat().st_size
+    corpora = [
+        {
+            k: c.get(k)
+            for k in (
+                "name",
+                "license",
+                "owner",
+                "terms_url",
+                "acquired",
+                "records_read",
+                "indexed",
+                "duplicates",
+                "skipped",
+                "built_at",
+            )
+        }
+        | {"inputs": [i["name"] for i in c["inputs"]]}
+        for c in manifest["corpora"]
+    ]
+    return {
+        "path": opened.path.as_posix(),
+        "format_version": manifest["format_version"],
+        "tool_version": manifest["tool_version"],
+        "digest": opened.digest(),
+        "items": opened.n_items,
+        "segments": len(manifest["segments"]),
+        "bytes": size,
+        "bytes_per_item": round(size / opened.n_items, 1) if opened.n_items else None,
+        "params": manifest["params"],
+        "corpora": corpora,
+    }

@@ -1,0 +1,223 @@
+"""The index directory: manifest, segments, atomic commits, locking, opening with checks.
+
+Layout::
+
+    INDEX/
+      manifest.json          the commit point: lists the live segments and their file checksums
+      segments/<id>/         immutable segments (see ``segment.py``)
+      tmp/                   work in progress; never read
+      .lock                  held by a writer
+
+A writer builds a segment under ``tmp/``, renames it into ``segments/``, then replaces
+``manifest.json`` atomically. Until that replacement, readers see the previous manifest and only
+the segments it names, so killing a writer at any moment leaves the previous index intact. Stale
+temporary files and unreferenced segments are removed by the next writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from .. import __version__
+from ..atomic import atomic_write_bytes, fsync_dir, sha256_file
+from ..errors import IndexStoreError
+from ..faults import checkpoint
+from .params import IndexParams
+from .segment import ARRAY_FILES, Segment
+
+FORMAT_NAME = "provenance-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+SEGMENT_FILES = ("items.parquet", *ARRAY_FILES, "duplicates.parquet", "skipped.parquet")
+
+
+def manifest_bytes(manifest: dict) -> bytes:
+    """Canonical JSON (sorted keys, two-space indent, trailing newline)."""
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def new_manifest(params: IndexParams) -> dict:
+    """An empty manifest for a new index."""
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "tool_version": __version__,
+        "params": params.describe(),
+        "corpora": [],
+        "segments": [],
+    }
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Exclusive lock for writers; a second writer fails at once with a clear message."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise IndexStoreError(
+                "another provenance process is writing this index", source=str(index_dir)
+            ) from err
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def new_workdir(index_dir: Path) -> Path:
+    """A fresh directory under ``tmp/`` for a segment being built."""
+    work = index_dir / "tmp" / uuid.uuid4().hex
+    work.mkdir(parents=True)
+    return work
+
+
+def publish_segment(index_dir: Path, workdir: Path, seq: int) -> tuple[str, dict]:
+    """Move a finished segment into ``segments/``; return its id and file checksums."""
+    files = {
+        name: {"sha256": sha256_file(workdir / name), "bytes": (workdir / name).stat().st_size}
+        for name in SEGMENT_FILES
+    }
+    segment_id = f"{seq:06d}-{uuid.uuid4().hex[:8]}"
+    (index_dir / "segments").mkdir(exist_ok=True)
+    checkpoint("before segment rename")
+    workdir.rename(index_dir / "segments" / segment_id)
+    fsync_dir(index_dir / "segments")
+    checkpoint("after segment rename")
+    return segment_id, files
+
+
+def commit_manifest(index_dir: Path, manifest: dict) -> None:
+    """Atomically make ``manifest`` the index's state, then remove what it no longer names."""
+    checkpoint("before manifest")
+    atomic_write_bytes(index_dir / MANIFEST, manifest_bytes(manifest))
+    checkpoint("after manifest")
+    collect_garbage(index_dir, manifest)
+
+
+def collect_garbage(index_dir: Path, manifest: dict) -> None:
+    """Delete temporary work and segments the manifest does not reference."""
+    live = {segment["id"] for segment in manifest["segments"]}
+    segments = index_dir / "segments"
+    if segments.is_dir():
+        for child in sorted(segments.iterdir()):
+            if child.name not in live:
+                shutil.rmtree(child, ignore_errors=True)
+                checkpoint("removed old segment")
+    shutil.rmtree(index_dir / "tmp", ignore_errors=True)
+    for stale in index_dir.glob(f".{MANIFEST}.tmp-*"):
+        stale.unlink(missing_ok=True)
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """Load and check the manifest's format; clear errors for every way it can be wrong."""
+    path = index_dir / MANIFEST
+    if not index_dir.exists():
+        raise IndexStoreError("no index here (the path does not exist)", source=str(index_dir))
+    if not path.is_file():
+        raise IndexStoreError(
+            "not a provenance index (no manifest.json); if a build was interrupted, run it again",
+            source=str(index_dir),
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise IndexStoreError(f"manifest.json is not valid JSON: {err}", source=str(index_dir)) from err
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise IndexStoreError("manifest.json is not a provenance index manifest", source=str(index_dir))
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexStoreError(
+            f"index format version {version} is not supported by this provenance "
+            f"(it reads version {FORMAT_VERSION}); rebuild the index with this version",
+            source=str(index_dir),
+        )
+    return manifest
+
+
+def index_digest(index_dir: Path) -> str:
+    """SHA-256 of the manifest, which itself holds the SHA-256 of every index file."""
+    return hashlib.sha256((index_dir / MANIFEST).read_bytes()).hexdigest()
+
+
+@dataclass
+class Index:
+    """An open index: its manifest, parameters and memory-mapped segments."""
+
+    path: Path
+    manifest: dict
+    params: IndexParams
+    segments: list[Segment]
+    offsets: np.ndarray
+    """Global item number of each segment's first item (plus the total at the end)."""
+
+    @classmethod
+    def open(cls, path: str | Path, verify_checksums: bool = True) -> Index:
+        """Open an index, checking format version and (by default) every file's SHA-256."""
+        index_dir = Path(path)
+        manifest = read_manifest(index_dir)
+        segments = []
+        for entry in manifest["segments"]:
+            seg_dir = index_dir / "segments" / entry["id"]
+            check_segment_files(seg_dir, entry, verify_checksums)
+            try:
+                segments.append(Segment.open(seg_dir, int(entry["items"])))
+            except (OSError, ValueError) as err:
+                raise IndexStoreError(
+                    f"segment {entry['id']} cannot be opened: {err}", source=str(index_dir)
+                ) from err
+        counts = [s.n_items for s in segments]
+        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        params = IndexParams.from_description(manifest["params"])
+        return cls(path=index_dir, manifest=manifest, params=params, segments=segments, offsets=offsets)
+
+    @property
+    def n_items(self) -> int:
+        """Number of indexed items in all segments."""
+        return int(self.offsets[-1])
+
+    def digest(self) -> str:
+        """SHA-256 of the manifest: identifies this exact index state."""
+        return index_digest(self.path)
+
+    def items(self, columns: list[str] | None = None) -> pa.Table:
+        """All items in global item order."""
+        tables = [s.items_table(columns) for s in self.segments]
+        if not tables:
+            from .segment import ITEMS_SCHEMA
+
+            schema = ITEMS_SCHEMA if columns is None else pa.schema([ITEMS_SCHEMA.field(c) for c in columns])
+            return schema.empty_table()
+        return pa.concat_tables(tables)
+
+    def item_shingle_counts(self) -> np.ndarray:
+        """Distinct shingles of every item, in global item order."""
+        return np.concatenate([np.asarray(s.item_shingles) for s in self.segments] or [np.zeros(0, np.int32)])
+
+
+def check_segment_files(seg_dir: Path, entry: dict, verify_checksums: bool) -> None:
+    """Every file the manifest names exists, has its size and (optionally) its SHA-256."""
+    for name, expected in entry["files"].items():
+        file = seg_dir / name
+        if not file.is_file():
+            raise IndexStoreError(
+                f"segment {entry['id']} is missing {name}", source=str(seg_dir.parent.parent)
+            )
+        if file.stat().st_size != expected["bytes"] or (
+            verify_checksums and sha256_file(file) != expected["sha256"]
+        ):
+            raise IndexStoreError(
+                f"checksum mismatch in segment {entry['id']} file {name}: the index is corrupt; rebuild it",
+                source=str(seg_dir.parent.parent),
+            )

@@ -1,0 +1,135 @@
+"""The on-disk index: round trip, append, compaction, duplicates, accounting, corruption."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic import tweets, write_jsonl
+
+from provenance.errors import IndexStoreError, UsageError
+from provenance.index import CorpusInfo, Index, add_to_index, build_index, compact_index, index_info
+from provenance.normalize import tokenize
+from provenance.shingles import shingle_batch, shingle_strings
+from provenance.sketch import minhash_signatures
+
+CORPUS = CorpusInfo("synthetic", "LicenseRef-Test", owner="Test Owner")
+
+
+@pytest.fixture
+def corpus_file(tmp_path: Path) -> Path:
+    rows = tweets(120)
+    rows.append({"id": "dup-1", "text": rows[0]["text"].upper()})  # exact duplicate after normalisation
+    rows.append({"id": "links-only", "text": "https://t.co/abc @someone"})  # nothing left to index
+    return write_jsonl(tmp_path / "corpus.jsonl", rows)
+
+
+def test_build_round_trip(tmp_path: Path, corpus_file: Path) -> None:
+    result = build_index([corpus_file], tmp_path / "idx", CORPUS)
+    counts = result.counts
+    assert (counts.records_read, counts.indexed, counts.duplicates, counts.skipped) == (122, 120, 1, 1)
+    index = Index.open(tmp_path / "idx")
+    assert index.n_items == 120
+    items = index.items().to_pylist()
+    assert items[0]["id"] == tweets(120)[0]["id"] and items[0]["license"] == "LicenseRef-Test"
+    tokens = [tokenize(r["text"]) for r in items]
+    expected = minhash_signatures(shingle_batch(tokens))
+    assert np.array_equal(np.asarray(index.segments[0].signatures), expected)
+    assert index.item_shingle_counts().tolist() == [len(set(shingle_strings(t, 3))) for t in tokens]
+    assert result.skipped[0].reason.startswith("no words left")
+
+
+def test_info_reports_accounting_and_parameters(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    info = index_info(tmp_path / "idx")
+    corpus = info["corpora"][0]
+    assert corpus["records_read"] == corpus["indexed"] + corpus["duplicates"] + corpus["skipped"]
+    assert info["params"]["normalizer"]["name"] == "provenance-text"
+    assert info["params"]["lsh"]["recall_at_threshold"] >= 0.95
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["corpora"][0]["inputs"][0]["files"][0]["sha256"]
+
+
+def test_add_appends_a_segment_and_counts_cross_corpus_duplicates(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    second = tweets(40, seed=5) + [{"id": "again", "text": tweets(120)[3]["text"]}]
+    result = add_to_index(
+        [write_jsonl(tmp_path / "more.jsonl", second)], tmp_path / "idx", CorpusInfo("more", "CC-BY-4.0")
+    )
+    assert (result.counts.indexed, result.counts.duplicates) == (40, 1)
+    index = Index.open(tmp_path / "idx")
+    assert len(index.segments) == 2 and index.n_items == 160
+    assert index.items(["corpus"]).column("corpus").to_pylist()[-1] == "more"
+
+
+def test_add_refuses_an_existing_corpus_name(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    with pytest.raises(UsageError, match="already has a corpus"):
+        add_to_index([corpus_file], tmp_path / "idx", CORPUS)
+
+
+def test_compact_keeps_items_and_lookups(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    add_to_index(
+        [write_jsonl(tmp_path / "more.jsonl", tweets(40, seed=5))],
+        tmp_path / "idx",
+        CorpusInfo("more", "MIT"),
+    )
+    before = Index.open(tmp_path / "idx")
+    ids_before = before.items(["id"]).column("id").to_pylist()
+    postings_before = sorted(
+        (int(k), int(i) + int(off))
+        for seg, off in zip(before.segments, before.offsets, strict=False)
+        for k, i in zip(seg.shingle_keys, seg.shingle_items, strict=False)
+    )
+    result = compact_index(tmp_path / "idx")
+    assert (result.segments_before, result.segments_after, result.items) == (2, 1, 160)
+    after = Index.open(tmp_path / "idx")
+    assert after.items(["id"]).column("id").to_pylist() == ids_before
+    seg = after.segments[0]
+    postings_after = zip(map(int, seg.shingle_keys), map(int, seg.shingle_items), strict=True)
+    assert sorted(postings_after) == postings_before
+    assert len(list((tmp_path / "idx" / "segments").iterdir())) == 1
+
+
+def test_build_refuses_to_overwrite_without_force(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    with pytest.raises(UsageError, match="--force"):
+        build_index([corpus_file], tmp_path / "idx", CORPUS)
+    build_index([corpus_file], tmp_path / "idx", CorpusInfo("replaced", "MIT"), overwrite=True)
+    assert [c["name"] for c in index_info(tmp_path / "idx")["corpora"]] == ["replaced"]
+
+
+def test_bad_licence_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="not an SPDX"):
+        CorpusInfo("x", "not a licence!")
+
+
+def test_opening_detects_corruption(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    target = next((tmp_path / "idx" / "segments").glob("*/shingle_keys.npy"))
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(IndexStoreError, match="checksum mismatch"):
+        Index.open(tmp_path / "idx")
+
+
+def test_opening_rejects_other_format_versions(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    manifest_path = tmp_path / "idx" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 99
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexStoreError, match="version 99"):
+        Index.open(tmp_path / "idx")
+
+
+def test_opening_a_non_index_says_so(tmp_path: Path) -> None:
+    with pytest.raises(IndexStoreError, match="does not exist"):
+        Index.open(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexStoreError, match="no manifest"):
+        Index.open(tmp_path / "empty")

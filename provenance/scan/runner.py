@@ -1,0 +1,323 @@
+"""The scan: stream a training dataset through candidate generation and exact verification."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import InputError, UsageError
+from ..evidence import SNIPPET_CONTEXT
+from ..index import Index
+from ..normalize import tokenize
+from ..progress import ProgressCallback, ProgressUpdate
+from ..readers import InputSource, ReaderOptions, read_source
+from ..records import SkippedRecord
+from ..shingles import shingle_batch
+from ..verify import AnalysedText, PairEvidence, analyse, compare
+from .candidates import find_candidates
+
+ITEM_COLUMNS = [
+    "id",
+    "corpus",
+    "license",
+    "owner",
+    "text",
+    "content_hash",
+    "n_tokens",
+    "author",
+    "created_at",
+    "url",
+]
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What counts as a match, and how the scan runs."""
+
+    min_containment: float = 0.6
+    """Report a pair when at least this share of the item's distinct shingles is in the record..."""
+    min_jaccard: float = 0.5
+    """...or when the two shingle sets have at least this Jaccard similarity (a near-duplicate)."""
+    min_item_tokens: int = 6
+    """Information floor: items with fewer normalised words are set aside (counted, not reported)."""
+    include_low_information: bool = False
+    """Report set-aside matches too (flagged weak)."""
+    weak_below_shingles: int = 6
+    """Flag a match weak when fewer distinct item shingles than this were found in the record."""
+    weak_above_item_matches: int = 50
+    """Flag a match weak when its item matched more training records than this in the scan."""
+    max_postings: int = 20_000
+    """Shingles shared by more licensed items than this are not used as anchors."""
+    lsh_max_shingles: int = 256
+    """Records with at most this many shingles are also looked up in the LSH band tables."""
+    batch_records: int = 256
+    """Training records per work unit."""
+    strict: bool = False
+    """Fail on the first unreadable record instead of skipping and recording it."""
+
+    def __post_init__(self) -> None:
+        for name in ("min_containment", "min_jaccard"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise UsageError(f"{name} must be in (0, 1], got {value}")
+        if self.min_item_tokens < 1 or self.batch_records < 1:
+            raise UsageError("min_item_tokens and batch_records must be positive")
+
+    def describe(self) -> dict[str, object]:
+        """The options as recorded in the scan manifest."""
+        return asdict(self)
+
+
+@dataclass
+class ScanCounts:
+    """Where every record and every candidate went: the counts balance."""
+
+    records_read: int = 0
+    scanned: int = 0
+    skipped: int = 0
+    characters_scanned: int = 0
+    candidates: int = 0
+    candidates_by_anchor: int = 0
+    candidates_by_lsh: int = 0
+    verified: int = 0
+    rejected: int = 0
+    set_aside_low_information: int = 0
+    matched_characters: int = 0
+
+    def add(self, other: ScanCounts) -> None:
+        """Accumulate another batch's counts."""
+        for name, value in asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+
+@dataclass
+class BatchOutput:
+    """What one work unit found."""
+
+    counts: ScanCounts
+    rows: list[dict] = field(default_factory=list)
+
+
+# One scanner per process: set by ``_init_worker`` (forked workers) or directly (one job).
+_SCANNER: Scanner | None = None
+
+
+class Scanner:
+    """Holds the open index and the per-item data a worker needs."""
+
+    def __init__(self, index_path: Path, options: ScanOptions) -> None:
+        self.index = Index.open(index_path, verify_checksums=False)
+        self.options = options
+        self.params = self.index.params
+        self.n = self.params.shingles.n
+        self.item_shingles = self.index.item_shingle_counts().astype(np.int64)
+        self.items = self.index.items(ITEM_COLUMNS)
+        self.item_tokens = self.items.column("n_tokens").to_numpy()
+        self._analysed: dict[int, AnalysedText] = {}
+
+    def item(self, number: int) -> AnalysedText:
+        """The analysed text of item ``number`` (cached)."""
+        if number not in self._analysed:
+            text = self.items.column("text")[number].as_py()
+            self._analysed[number] = analyse(text, self.n, self.params.normalizer)
+        return self._analysed[number]
+
+    def scan_batch(self, records: list[tuple[str, int, int | None, str, str]]) -> BatchOutput:
+        """Find, verify and describe every match in a batch of (file, row, line, id, text) records."""
+        opts = self.options
+        counts = ScanCounts(scanned=len(records), characters_scanned=sum(len(r[4]) for r in records))
+        tokens = [tokenize(r[4], self.params.normalizer) for r in records]
+        batch = shingle_batch(tokens, self.params.shingles)
+        found = find_candidates(
+            self.index,
+            batch,
+            self.item_shingles,
+            min(opts.min_containment, opts.min_jaccard),
+            opts.max_postings,
+            opts.lsh_max_shingles,
+        )
+        counts.candidates = len(found.texts)
+        counts.candidates_by_anchor = int(found.by_anchor.sum())
+        counts.candidates_by_lsh = int(found.by_lsh.sum())
+        out = BatchOutput(counts)
+        for t in np.unique(found.texts):
+            record = records[int(t)]
+            doc = analyse(record[4], self.n, self.params.normalizer)
+            spans = []
+            for item_number in found.items[found.texts == t]:
+                row = self._verify_pair(record, doc, int(item_number), counts)
+                if row is not None:
+                    out.rows.append(row)
+                    spans.append((row["doc_start"], row["doc_end"]))
+            counts.matched_characters += _union_length(spans)
+        return out
+
+    def _verify_pair(self, record: tuple, doc: AnalysedText, number: int, counts: ScanCounts) -> dict | None:
+        opts = self.options
+        evidence = compare(self.item(number), doc, self.n)
+        counts.verified += 1
+        if evidence is None or (
+            evidence.containment < opts.min_containment and evidence.jaccard < opts.min_jaccard
+        ):
+            counts.rejected += 1
+            return None
+        if self.item_tokens[number] < opts.min_item_tokens and not opts.include_low_information:
+            counts.set_aside_low_information += 1
+            return None
+        return self._row(record, number, evidence)
+
+    def _row(self, record: tuple, number: int, ev: PairEvidence) -> dict:
+        file, row, line, doc_id, text = record
+        item = self.items.slice(number, 1).to_pylist()[0]
+        snippet_start = max(0, ev.doc_start - SNIPPET_CONTEXT)
+        return {
+            "item_id": item["id"],
+            "corpus": item["corpus"],
+            "license": item["license"],
+            "owner": item["owner"],
+            "dataset_file": file,
+            "dataset_row": row,
+            "dataset_line": line,
+            "dataset_doc_id": doc_id,
+            "kind": "near_duplicate" if ev.jaccard >= self.options.min_jaccard else "contained",
+            "doc_start": ev.doc_start,
+            "doc_end": ev.doc_end,
+            "item_start": ev.item_start,
+            "item_end": ev.item_end,
+            "jaccard": ev.jaccard,
+            "containment": ev.containment,
+            "coverage": ev.coverage,
+            "shared_shingles": ev.shared_shingles,
+            "item_shingles": ev.item_shingles,
+            "item_tokens": int(item["n_tokens"]),
+            "specificity": ev.shared_shingles,
+            "item_matches": 0,
+            "weak": False,
+            "snippet": text[snippet_start : ev.doc_end + SNIPPET_CONTEXT],
+            "snippet_start": snippet_start,
+            "licensed_text": item["text"],
+            "item_author": item["author"],
+            "item_created_at": item["created_at"],
+            "item_url": item["url"],
+            "item_content_hash": item["content_hash"],
+            "doc_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        }
+
+
+def _union_length(spans: list[tuple[int, int]]) -> int:
+    """Characters covered by the union of half-open spans."""
+    total, end = 0, -1
+    for start, stop in sorted(spans):
+        start = max(start, end)
+        if stop > start:
+            total += stop - start
+            end = stop
+    return total
+
+
+def _init_worker(index_path: Path, options: ScanOptions) -> None:
+    global _SCANNER
+    _SCANNER = Scanner(index_path, options)
+
+
+def _scan_in_worker(records: list[tuple]) -> BatchOutput:
+    assert _SCANNER is not None
+    return _SCANNER.scan_batch(records)
+
+
+@dataclass
+class ReadState:
+    """Counts of the reading side, shared with the batch producer."""
+
+    records_read: int = 0
+    skipped: list[SkippedRecord] = field(default_factory=list)
+
+
+def record_batches(
+    sources: Sequence[InputSource],
+    options: ReaderOptions,
+    batch_records: int,
+    strict: bool,
+    state: ReadState,
+    progress: ProgressCallback,
+) -> Iterator[list[tuple]]:
+    """Training records as plain tuples, in batches; skipped records are collected in ``state``."""
+    total = sum(f.stat().st_size for s in sources for f in s.files())
+    done = 0
+    batch: list[tuple] = []
+    for source in sources:
+        size = sum(f.stat().st_size for f in source.files())
+        seen_bytes = 0
+        for item in read_source(source, options):
+            state.records_read += 1
+            if isinstance(item, SkippedRecord):
+                if strict:
+                    raise InputError(item.reason, source=item.source, position=item.position, line=item.line)
+                state.skipped.append(item)
+                continue
+            own_id = None if item.id == f"{item.source}:{item.position}" else item.id
+            batch.append((item.source, item.position, item.line, own_id, item.text))
+            seen_bytes += len(item.text)
+            if len(batch) >= batch_records:
+                yield batch
+                batch = []
+                progress(ProgressUpdate("scan", state.records_read, done + min(seen_bytes, size), total))
+        done += size
+    if batch:
+        yield batch
+    progress(ProgressUpdate("scan", state.records_read, total, total))
+
+
+def run_batches(
+    index_path: Path, options: ScanOptions, batches: Iterator[list[tuple]], jobs: int
+) -> Iterator[BatchOutput]:
+    """Scan batches in order, in this process (one job) or in ``jobs`` forked workers."""
+    if jobs <= 1:
+        scanner = Scanner(index_path, options)
+        for batch in batches:
+            yield scanner.scan_batch(batch)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(index_path, options)
+    ) as pool:
+        pending: deque[Future[BatchOutput]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(_scan_in_worker, batch))
+            if len(pending) >= 3 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def matches_table(rows: list[dict], options: ScanOptions) -> pa.Table:
+    """The sorted matches table, with per-item match counts and weak flags filled in."""
+    from ..evidence import MATCH_SCHEMA, MATCH_SORT_KEYS
+
+    per_item: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["corpus"], row["item_id"])
+        per_item[key] = per_item.get(key, 0) + 1
+    for row in rows:
+        row["item_matches"] = per_item[(row["corpus"], row["item_id"])]
+        row["weak"] = bool(
+            row["specificity"] < options.weak_below_shingles
+            or row["item_matches"] > options.weak_above_item_matches
+            or row["item_tokens"] < options.min_item_tokens
+        )
+    rows.sort(key=lambda r: tuple(r[k] for k in MATCH_SORT_KEYS))
+    return pa.Table.from_pylist(rows, schema=MATCH_SCHEMA)

@@ -1,0 +1,107 @@
+"""Exact verification of one (licensed item, training text) pair: no estimate is reported as fact.
+
+Both texts are re-tokenised from their raw form. The scores are set measures on their shingle
+strings (not on hashes): Jaccard ``|I & D| / |I | D|`` and containment ``|I & D| / |I|``, where ``I``
+and ``D`` are the distinct shingles of the item and of the training text. The copy is then located:
+the densest window of shared shingles in the training text is aligned token by token with the item
+(rapidfuzz's LCS alignment), and the aligned runs of at least one shingle's length give the character
+spans of the copy in both original texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz.distance import LCSseq
+
+from .normalize import DEFAULT_NORMALIZER, NormalizerConfig, tokenize_with_spans
+from .shingles import shingle_strings
+
+_MARGIN = 3  # extra training-text tokens aligned on each side of the densest window
+
+
+@dataclass(frozen=True)
+class AnalysedText:
+    """A text's tokens, their character spans, and its shingles in position order."""
+
+    text: str
+    tokens: list[str]
+    spans: list[tuple[int, int]]
+    shingles: list[str]
+    shingle_set: frozenset[str]
+
+
+def analyse(text: str, n: int, normalizer: NormalizerConfig = DEFAULT_NORMALIZER) -> AnalysedText:
+    """Tokenise (with spans) and shingle one raw text."""
+    tokens, spans = tokenize_with_spans(text, normalizer)
+    shingles = shingle_strings(tokens, n)
+    return AnalysedText(text, tokens, spans, shingles, frozenset(shingles))
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """Exact measurements of how much of an item a training text holds, and where."""
+
+    shared_shingles: int
+    item_shingles: int
+    doc_shingles: int
+    jaccard: float
+    containment: float
+    coverage: float
+    """Share of the item's tokens inside the aligned runs (the contiguous copy, edits aside)."""
+    item_start: int
+    item_end: int
+    doc_start: int
+    doc_end: int
+
+
+def _densest_window(positions: list[int], width: int) -> tuple[int, int]:
+    """The run ``positions[i:j]`` spanning less than ``width`` tokens with the most entries."""
+    best = (0, 1)
+    i = 0
+    for j in range(len(positions)):
+        while positions[j] - positions[i] >= width:
+            i += 1
+        if j + 1 - i > best[1] - best[0]:
+            best = (i, j + 1)
+    return best
+
+
+def _aligned_blocks(
+    item_tokens: list[str], doc_tokens: list[str], min_size: int
+) -> list[tuple[int, int, int]]:
+    """LCS matching blocks ``(item_pos, doc_pos, size)`` of at least ``min_size`` tokens."""
+    blocks = LCSseq.opcodes(item_tokens, doc_tokens).as_matching_blocks()
+    return [(b.a, b.b, b.size) for b in blocks if b.size >= min_size]
+
+
+def compare(item: AnalysedText, doc: AnalysedText, n: int) -> PairEvidence | None:
+    """Measure the pair exactly; ``None`` when they share no shingle."""
+    shared = item.shingle_set & doc.shingle_set
+    if not shared:
+        return None
+    union = len(item.shingle_set) + len(doc.shingle_set) - len(shared)
+    positions = [p for p, s in enumerate(doc.shingles) if s in shared]
+    width = len(item.tokens) + max(_MARGIN, len(item.tokens) // 2)
+    i, j = _densest_window(positions, width)
+    lo = max(0, positions[i] - _MARGIN)
+    hi = min(len(doc.tokens), positions[j - 1] + n + _MARGIN)
+    blocks = _aligned_blocks(item.tokens, doc.tokens[lo:hi], min(n, len(item.tokens)))
+    if not blocks:  # the shared shingles are scattered: point at the densest one
+        blocks = [
+            (item.shingles.index(doc.shingles[positions[i]]), positions[i] - lo, min(n, len(item.tokens)))
+        ]
+    a0, b0 = blocks[0][0], blocks[0][1] + lo
+    a1, b1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2] + lo
+    return PairEvidence(
+        shared_shingles=len(shared),
+        item_shingles=len(item.shingle_set),
+        doc_shingles=len(doc.shingle_set),
+        jaccard=len(shared) / union,
+        containment=len(shared) / len(item.shingle_set),
+        coverage=sum(size for _, _, size in blocks) / len(item.tokens),
+        item_start=item.spans[a0][0],
+        item_end=item.spans[a1 - 1][1],
+        doc_start=doc.spans[b0][0],
+        doc_end=doc.spans[b1 - 1][1],
+    )

@@ -1,0 +1,1 @@
+"""Writers of evidence files and reports, one module per format."""

@@ -1,0 +1,164 @@
+"""The scan: planted copies found, edits survived, coincidences rejected, evidence reproducible."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from synthetic import document, planted_training_set, tweets, write_jsonl
+
+from provenance.audit import verify_scan
+from provenance.evidence import MATCH_SCHEMA
+from provenance.index import CorpusInfo, build_index
+from provenance.scan import ScanOptions, scan
+
+LICENSE = "LicenseRef-X-Developer-Agreement"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("scan")
+    items = tweets(200)
+    items.append({"id": "short-1", "text": "good morning everyone"})
+    items.append({"id": "cjk-1", "text": "今日は東京でとても良い天気ですね散歩に行きましょう"})
+    build_index([write_jsonl(root / "items.jsonl", items)], root / "idx", CorpusInfo("tweets", LICENSE))
+    docs, truth = planted_training_set(items, n_docs=30)
+    rng = random.Random(9)
+    extra = [
+        ("near", items[100]["text"].upper() + " https://t.co/xyz", items[100]["id"]),
+        (
+            "entities",
+            document(rng, 200)
+            + " RT @fan: "
+            + items[101]["text"].replace(" ", " &amp; ", 1)
+            + " "
+            + document(rng, 200),
+            items[101]["id"],
+        ),
+        (
+            "partial",
+            document(rng, 300)
+            + " "
+            + " ".join(items[102]["text"].split()[: int(0.8 * len(items[102]["text"].split()))])
+            + "… "
+            + document(rng, 100),
+            items[102]["id"],
+        ),
+        ("cjk", "ニュース：" + items[-1]["text"] + "と彼は書いた。", "cjk-1"),
+        ("short", document(rng, 100) + " good morning everyone " + document(rng, 100), None),
+        (
+            "trap",
+            document(rng, 100) + " " + " ".join(items[103]["text"].split()[:4]) + " " + document(rng, 100),
+            None,
+        ),
+    ]
+    for name, text, item_id in extra:
+        docs.append({"id": name, "text": text})
+        if item_id:
+            truth.add((len(docs) - 1, item_id))
+    train = write_jsonl(root / "train.jsonl", docs)
+    with open(train, "a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+    result = scan([train], root / "idx", root / "out", jobs=1)
+    return {"root": root, "train": train, "truth": truth, "result": result, "items": items}
+
+
+def found_pairs(table: pa.Table) -> set[tuple[int, str]]:
+    return {(r["dataset_row"], r["item_id"]) for r in table.to_pylist() if not r["weak"]}
+
+
+def test_finds_every_planted_copy_and_nothing_else(world: dict) -> None:
+    assert found_pairs(world["result"].matches) == world["truth"]
+
+
+def test_kinds_and_spans(world: dict) -> None:
+    rows = {r["dataset_doc_id"]: r for r in world["result"].matches.to_pylist()}
+    assert rows["near"]["kind"] == "near_duplicate" and rows["near"]["jaccard"] == 1.0
+    embedded = rows["doc-0"]
+    assert embedded["kind"] == "contained" and embedded["containment"] == 1.0 and embedded["jaccard"] < 0.2
+    doc_text = json.loads(world["train"].read_text().splitlines()[0])["text"]
+    assert doc_text[embedded["doc_start"] : embedded["doc_end"]] == world["items"][0]["text"]
+    assert (
+        embedded["licensed_text"][embedded["item_start"] : embedded["item_end"]] == world["items"][0]["text"]
+    )
+    assert 0.7 <= rows["partial"]["containment"] < 1.0
+    assert rows["cjk"]["containment"] == 1.0
+
+
+def test_low_information_items_are_set_aside_and_counted(world: dict) -> None:
+    manifest = world["result"].manifest
+    assert manifest["counts"]["set_aside_low_information"] >= 1
+    assert "short-1" not in world["result"].matches.column("item_id").to_pylist()
+
+
+def test_counts_balance(world: dict) -> None:
+    counts = world["result"].manifest["counts"]
+    assert counts["records_read"] == counts["scanned"] + counts["skipped"] == 37
+    assert counts["skipped"] == 1 and world["result"].manifest["skipped"]["records"][0]["line"] == 37
+    assert counts["verified"] == counts["candidates"]
+    assert counts["verified"] == counts["rejected"] + counts["set_aside_low_information"] + counts["matches"]
+    shares = world["result"].manifest["shares"]
+    assert 0 < shares["licensed_character_share"] < 1
+    assert shares["matched_records"] == len({row for row, _ in world["truth"]})
+
+
+def test_manifest_records_inputs_index_and_parameters(world: dict) -> None:
+    manifest = json.loads((world["root"] / "out" / "manifest.json").read_text())
+    assert manifest["inputs"][0]["files"][0]["sha256"]
+    assert len(manifest["index"]["digest"]) == 64
+    assert manifest["parameters"]["scan"]["min_containment"] == ScanOptions().min_containment
+    assert set(manifest["run"]) >= {"started_at", "finished_at", "seconds"}
+
+
+def test_schema_is_explicit(world: dict) -> None:
+    table = pq.read_table(world["root"] / "out" / "matches.parquet")
+    assert table.schema.equals(MATCH_SCHEMA, check_metadata=False)
+    keys = [(r["dataset_file"], r["dataset_row"], r["corpus"], r["item_id"]) for r in table.to_pylist()]
+    assert keys == sorted(keys)
+
+
+def test_output_is_byte_identical_whatever_the_jobs(world: dict, tmp_path: Path) -> None:
+    scan([world["train"]], world["root"] / "idx", tmp_path / "two", jobs=2)
+    for name in ("matches.parquet", "items.parquet"):
+        assert (tmp_path / "two" / name).read_bytes() == (world["root"] / "out" / name).read_bytes()
+    one = json.loads((world["root"] / "out" / "manifest.json").read_text())
+    two = json.loads((tmp_path / "two" / "manifest.json").read_text())
+    one.pop("run"), two.pop("run")
+    assert one == two
+
+
+def test_verify_passes_then_catches_tampering(world: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    scan([world["train"]], world["root"] / "idx", out, jobs=1)
+    report = verify_scan(out)
+    assert report.ok and report.checked == world["result"].matches.num_rows
+    rows = pq.read_table(out / "matches.parquet").to_pylist()
+    rows[0]["containment"] = 0.99
+    pq.write_table(pa.Table.from_pylist(rows, schema=MATCH_SCHEMA), out / "matches.parquet")
+    problems = verify_scan(out).problems
+    assert any("containment is 0.99" in p for p in problems)
+    assert any("SHA-256" in p for p in problems)
+
+
+def test_verify_catches_a_changed_training_file(world: dict, tmp_path: Path) -> None:
+    train = tmp_path / "train.jsonl"
+    train.write_bytes(world["train"].read_bytes())
+    scan([train], world["root"] / "idx", tmp_path / "out", jobs=1)
+    train.write_text(train.read_text().replace("lorem", "LOREM", 1))
+    assert any("SHA-256 differs" in p for p in verify_scan(tmp_path / "out").problems)
+
+
+def test_include_low_information_reports_them_as_weak(world: dict, tmp_path: Path) -> None:
+    result = scan(
+        [world["train"]],
+        world["root"] / "idx",
+        tmp_path / "out",
+        jobs=1,
+        options=ScanOptions(include_low_information=True),
+    )
+    short = [r for r in result.matches.to_pylist() if r["item_id"] == "short-1"]
+    assert short and all(r["weak"] for r in short)

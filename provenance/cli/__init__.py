@@ -1,0 +1,52 @@
+"""The ``provenance`` command line: a thin layer over the library.
+
+Command groups live one per module (``index``, ``scan``, ``verify``); shared options, consoles and
+error translation live in ``common``. Heavy modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .index import index_app
+from .scan import scan_command
+from .verify import verify_command
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="provenance",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(index_app, name="index")
+app.command("scan")(scan_command)
+app.command("verify")(verify_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from provenance import __version__
+
+        typer.echo(f"provenance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Find licensed text (tweets and other corpora) inside training datasets, with verifiable evidence.
+
+    Exit codes: 0 success, 1 a check found a difference, 2 usage, input or tool error.
+    """
+
+
+def main() -> None:
+    """Entry point of the ``provenance`` script and of ``python -m provenance``."""
+    app(prog_name="provenance")

@@ -1,0 +1,27 @@
+"""The README cannot drift from the code: evidence columns, exit codes, the CI command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from provenance.evidence import ITEM_FIELDS, MATCH_FIELDS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_evidence_column_is_documented() -> None:
+    for name, _, _, doc in MATCH_FIELDS + ITEM_FIELDS:
+        assert f"| `{name}` |" in README, name
+        assert doc in README, name
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test " in README
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_quick_start_targets_exist() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("install:", "demo:", "test:", "lint:", "bench:"):
+        assert f"\n{target}" in makefile, target

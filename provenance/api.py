@@ -12,7 +12,7 @@ from .audit import VerifyReport, verify_scan
 from .index import CorpusInfo, Index, IndexParams, add_to_index, build_index, compact_index, index_info
 from .normalize import NormalizerConfig, normalize, tokenize
 from .readers import ReaderOptions, read_records
-from .scan import ScanOptions, ScanResult, scan
+from .scanner import ScanOptions, ScanResult, scan
 
 __all__ = [
     "CorpusInfo",

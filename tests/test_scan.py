@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from synthetic import document, planted_training_set, tweets, write_jsonl
 
+from provenance import ScanOptions, scan
 from provenance.audit import verify_scan
 from provenance.evidence import MATCH_SCHEMA
 from provenance.index import CorpusInfo, build_index
-from provenance.scan import ScanOptions, scan
 
 LICENSE = "LicenseRef-X-Developer-Agreement"
 

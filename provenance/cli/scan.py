@@ -30,7 +30,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from provenance.scan import ScanResult
+    from provenance.scanner import ScanResult
 
 MATCH_PANEL = "Matching"
 TOP_ITEMS = 10
@@ -96,7 +96,7 @@ def scan_command(
 
     Exits 0 when the scan completes, whatever it finds; the evidence is written to --out.
     """
-    from provenance.scan import ScanOptions, scan
+    from provenance.scanner import ScanOptions, scan
 
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
     scan_options = ScanOptions(

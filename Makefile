@@ -46,11 +46,12 @@ reformat: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix provenance tests bench fixtures
 	$(BIN)/ruff format provenance tests bench fixtures
 
-bench: install ## Benchmarks against datasketch, and the accuracy benchmark
-	$(BIN)/python bench/accuracy.py
+bench: install ## Benchmarks: accuracy (planted test) and shingle-size choice
+	$(BIN)/python bench/accuracy.py --check
+	$(BIN)/python bench/shingle_choice.py
 
 bench-accuracy: install ## Precision and recall on the planted test built from ../shared/data/real
-	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/accuracy.py --check
 
 fixtures: install ## Regenerate fixtures/ (deterministic)
 	$(BIN)/python fixtures/make_fixtures.py

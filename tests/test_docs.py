@@ -25,3 +25,21 @@ def test_quick_start_targets_exist() -> None:
     makefile = (ROOT / "Makefile").read_text()
     for target in ("install:", "demo:", "test:", "lint:", "bench:"):
         assert f"\n{target}" in makefile, target
+
+
+def test_cli_defaults_are_the_library_defaults() -> None:
+    """The CLI repeats the defaults (to keep --help fast without numpy); they must not drift."""
+    import inspect
+
+    from provenance.cli.scan import scan_command
+    from provenance.scanner import ScanOptions
+
+    defaults = ScanOptions()
+    params = inspect.signature(scan_command).parameters
+    for cli_name, option in [
+        ("min_containment", "min_containment"),
+        ("min_coverage", "min_coverage"),
+        ("min_jaccard", "min_jaccard"),
+        ("min_item_words", "min_item_tokens"),
+    ]:
+        assert params[cli_name].default == getattr(defaults, option), cli_name

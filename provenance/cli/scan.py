@@ -64,10 +64,17 @@ def scan_command(
     min_containment: Annotated[
         float,
         typer.Option(
-            help="Report a pair when at least this share of the item's shingles is in the record.",
+            help="Report a pair when at least this share of the item's shingles is in the record...",
             rich_help_panel=MATCH_PANEL,
         ),
-    ] = 0.6,
+    ] = 0.65,
+    min_coverage: Annotated[
+        float,
+        typer.Option(
+            help="...and at least this share of its words forms the aligned, contiguous copy...",
+            rich_help_panel=MATCH_PANEL,
+        ),
+    ] = 0.5,
     min_jaccard: Annotated[
         float,
         typer.Option(
@@ -101,6 +108,7 @@ def scan_command(
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
     scan_options = ScanOptions(
         min_containment=min_containment,
+        min_coverage=min_coverage,
         min_jaccard=min_jaccard,
         min_item_tokens=min_item_words,
         include_low_information=include_low_information,

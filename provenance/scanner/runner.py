@@ -43,15 +43,18 @@ ITEM_COLUMNS = [
 class ScanOptions:
     """What counts as a match, and how the scan runs."""
 
-    min_containment: float = 0.6
-    """Report a pair when at least this share of the item's distinct shingles is in the record..."""
+    min_containment: float = 0.65
+    """Report a pair when at least this share of the item's distinct shingles is in the record
+    and ``min_coverage`` of its words form the aligned copy..."""
+    min_coverage: float = 0.5
+    """...(shared shingles scattered over a long page are not a copy)..."""
     min_jaccard: float = 0.5
     """...or when the two shingle sets have at least this Jaccard similarity (a near-duplicate)."""
     min_item_tokens: int = 6
     """Information floor: items with fewer normalised words are set aside (counted, not reported)."""
     include_low_information: bool = False
     """Report set-aside matches too (flagged weak)."""
-    weak_below_shingles: int = 6
+    weak_below_shingles: int = 4
     """Flag a match weak when fewer distinct item shingles than this were found in the record."""
     weak_above_item_matches: int = 50
     """Flag a match weak when its item matched more training records than this in the scan."""
@@ -65,7 +68,7 @@ class ScanOptions:
     """Fail on the first unreadable record instead of skipping and recording it."""
 
     def __post_init__(self) -> None:
-        for name in ("min_containment", "min_jaccard"):
+        for name in ("min_containment", "min_coverage", "min_jaccard"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise UsageError(f"{name} must be in (0, 1], got {value}")
@@ -165,15 +168,19 @@ class Scanner:
         opts = self.options
         evidence = compare(self.item(number), doc, self.n)
         counts.verified += 1
-        if evidence is None or (
-            evidence.containment < opts.min_containment and evidence.jaccard < opts.min_jaccard
-        ):
+        if evidence is None or not self._reportable(evidence):
             counts.rejected += 1
             return None
         if self.item_tokens[number] < opts.min_item_tokens and not opts.include_low_information:
             counts.set_aside_low_information += 1
             return None
         return self._row(record, number, evidence)
+
+    def _reportable(self, evidence: PairEvidence) -> bool:
+        """A near-duplicate by Jaccard, or a contained copy: enough of the item, and contiguous."""
+        opts = self.options
+        contained = evidence.containment >= opts.min_containment and evidence.coverage >= opts.min_coverage
+        return contained or evidence.jaccard >= opts.min_jaccard
 
     def _row(self, record: tuple, number: int, ev: PairEvidence) -> dict:
         file, row, line, doc_id, text = record

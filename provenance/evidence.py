@@ -32,7 +32,7 @@ MATCH_FIELDS: list[tuple[str, pa.DataType, bool, str]] = [
         "specificity",
         pa.int32(),
         False,
-        "distinct item shingles found in the record: the amount of copied evidence",
+        "shared shingles found in at most 5 licensed items: copied evidence that is not a stock phrase",
     ),
     ("item_matches", pa.int32(), False, "training records this item matched in this scan"),
     ("weak", pa.bool_(), False, "true when the evidence is thin (short copy, or an item matched very often)"),

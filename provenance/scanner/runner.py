@@ -21,7 +21,7 @@ from ..normalize import tokenize
 from ..progress import ProgressCallback, ProgressUpdate
 from ..readers import InputSource, ReaderOptions, read_source
 from ..records import SkippedRecord
-from ..shingles import shingle_batch
+from ..shingles import shingle_batch, shingle_hash
 from ..verify import AnalysedText, PairEvidence, analyse, compare
 from .candidates import find_candidates
 
@@ -55,7 +55,9 @@ class ScanOptions:
     include_low_information: bool = False
     """Report set-aside matches too (flagged weak)."""
     weak_below_shingles: int = 4
-    """Flag a match weak when fewer distinct item shingles than this were found in the record."""
+    """Flag a match weak when fewer rare shared shingles than this (its specificity) were found."""
+    common_shingle_items: int = 5
+    """A shingle found in more licensed items than this is common: it does not count as specific."""
     weak_above_item_matches: int = 50
     """Flag a match weak when its item matched more training records than this in the scan."""
     max_postings: int = 20_000
@@ -174,7 +176,7 @@ class Scanner:
         if self.item_tokens[number] < opts.min_item_tokens and not opts.include_low_information:
             counts.set_aside_low_information += 1
             return None
-        return self._row(record, number, evidence)
+        return self._row(record, number, evidence, self._specificity(self.item(number), doc))
 
     def _reportable(self, evidence: PairEvidence) -> bool:
         """A near-duplicate by Jaccard, or a contained copy: enough of the item, and contiguous."""
@@ -182,7 +184,19 @@ class Scanner:
         contained = evidence.containment >= opts.min_containment and evidence.coverage >= opts.min_coverage
         return contained or evidence.jaccard >= opts.min_jaccard
 
-    def _row(self, record: tuple, number: int, ev: PairEvidence) -> dict:
+    def _specificity(self, item: AnalysedText, doc: AnalysedText) -> int:
+        """Shared shingles that few licensed items contain: stock phrases do not count."""
+        shared_shingles = item.shingle_set & doc.shingle_set
+        shared = np.array(sorted(shingle_hash(s) for s in shared_shingles), dtype=np.uint64)
+        items_with = np.zeros(len(shared), dtype=np.int64)
+        for segment in self.index.segments:
+            keys = segment.shingle_keys
+            items_with += np.searchsorted(keys, shared, side="right") - np.searchsorted(
+                keys, shared, side="left"
+            )
+        return int((items_with <= self.options.common_shingle_items).sum())
+
+    def _row(self, record: tuple, number: int, ev: PairEvidence, specificity: int) -> dict:
         file, row, line, doc_id, text = record
         item = self.items.slice(number, 1).to_pylist()[0]
         snippet_start = max(0, ev.doc_start - SNIPPET_CONTEXT)
@@ -206,7 +220,7 @@ class Scanner:
             "shared_shingles": ev.shared_shingles,
             "item_shingles": ev.item_shingles,
             "item_tokens": int(item["n_tokens"]),
-            "specificity": ev.shared_shingles,
+            "specificity": specificity,
             "item_matches": 0,
             "weak": False,
             "snippet": text[snippet_start : ev.doc_end + SNIPPET_CONTEXT],

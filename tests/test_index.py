@@ -133,3 +133,13 @@ def test_opening_a_non_index_says_so(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(IndexStoreError, match="no manifest"):
         Index.open(tmp_path / "empty")
+
+
+def test_opening_rejects_another_normaliser_version(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    manifest_path = tmp_path / "idx" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["params"]["normalizer"]["version"] = 0
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexStoreError, match="normaliser provenance-text v0"):
+        Index.open(tmp_path / "idx")

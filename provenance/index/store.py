@@ -143,7 +143,21 @@ def read_manifest(index_dir: Path) -> dict:
             f"(it reads version {FORMAT_VERSION}); rebuild the index with this version",
             source=str(index_dir),
         )
+    check_normalizer(manifest, index_dir)
     return manifest
+
+
+def check_normalizer(manifest: dict, index_dir: Path) -> None:
+    """Scans must normalise exactly as the index did: refuse another normaliser or version."""
+    from ..normalize import NORMALIZER_NAME, NORMALIZER_VERSION
+
+    described = manifest.get("params", {}).get("normalizer", {})
+    if (described.get("name"), described.get("version")) != (NORMALIZER_NAME, NORMALIZER_VERSION):
+        raise IndexStoreError(
+            f"the index was built with normaliser {described.get('name')} v{described.get('version')}, "
+            f"this provenance uses {NORMALIZER_NAME} v{NORMALIZER_VERSION}: rebuild the index",
+            source=str(index_dir),
+        )
 
 
 def index_digest(index_dir: Path) -> str:

@@ -23,17 +23,7 @@ from .records import Record
 from .verify import analyse, compare
 from .writers.evidence_files import ITEMS_FILE, MANIFEST_FILE, MATCHES_FILE
 
-_MEASURED = (
-    "jaccard",
-    "containment",
-    "coverage",
-    "shared_shingles",
-    "item_shingles",
-    "doc_start",
-    "doc_end",
-    "item_start",
-    "item_end",
-)
+_MEASURED = ("jaccard", "containment", "coverage", "shared_shingles", "item_shingles")
 
 
 @dataclass
@@ -131,15 +121,17 @@ def _check_match(
     if item_text != row["licensed_text"]:
         report.problems.append(f"{where}: licensed_text differs from the item's text in the index")
     normalizer = index.params.normalizer
-    evidence = compare(analyse(item_text, n, normalizer), analyse(record.text, n, normalizer), n)
+    item, doc = analyse(item_text, n, normalizer), analyse(record.text, n, normalizer)
+    evidence = compare(item, doc, n)
     if evidence is None:
         report.problems.append(f"{where}: the texts share no shingle")
         return
-    for name in _MEASURED:
-        if getattr(evidence, name) != row[name]:
-            report.problems.append(
-                f"{where}: {name} is {row[name]} in the report, {getattr(evidence, name)} measured"
-            )
+    measured = {name: getattr(evidence, name) for name in _MEASURED}
+    spans = evidence.char_spans(item, doc)
+    measured.update(zip(("item_start", "item_end", "doc_start", "doc_end"), spans, strict=True))
+    for name, value in measured.items():
+        if value != row[name]:
+            report.problems.append(f"{where}: {name} is {row[name]} in the report, {value} measured")
 
 
 def verify_scan(out: str | Path) -> VerifyReport:
@@ -182,5 +174,7 @@ def _check_counts(counts: dict, report: VerifyReport) -> None:
     """The manifest's accounting balances."""
     if counts["records_read"] != counts["scanned"] + counts["skipped"]:
         report.problems.append("counts: records_read != scanned + skipped")
-    if counts["verified"] != counts["rejected"] + counts["set_aside_low_information"] + counts["matches"]:
-        report.problems.append("counts: verified != rejected + set aside + matches")
+    if counts["candidates"] != counts["verified"] + counts["set_aside_low_information"]:
+        report.problems.append("counts: candidates != verified + set aside")
+    if counts["verified"] != counts["rejected"] + counts["matches"]:
+        report.problems.append("counts: verified != rejected + matches")

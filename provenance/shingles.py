@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pyarrow as pa
 import xxhash
 
 SHINGLE_SCHEME = "token-ngram/xxh3-64/poly-fmix64"
@@ -112,13 +113,18 @@ def _fmix64_array(h: np.ndarray) -> np.ndarray:
 
 
 def _token_hash_array(token_lists: Sequence[Sequence[str]], seed: int) -> np.ndarray:
-    """Hash every token once per distinct token string."""
-    vocab: dict[str, int] = {}
-    ids = [vocab.setdefault(t, len(vocab)) for tokens in token_lists for t in tokens]
+    """Hash every token, once per distinct token string (pyarrow finds the distinct ones)."""
+    flat = pa.array([t for tokens in token_lists for t in tokens], type=pa.string())
+    if len(flat) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    encoded = flat.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
     table = np.fromiter(
-        (xxhash.xxh3_64_intdigest(t.encode("utf-8"), seed) for t in vocab), dtype=np.uint64, count=len(vocab)
+        (xxhash.xxh3_64_intdigest(t.encode("utf-8"), seed) for t in distinct),
+        dtype=np.uint64,
+        count=len(distinct),
     )
-    return table[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, dtype=np.uint64)
+    return table[encoded.indices.to_numpy()]
 
 
 def _combine_windows(th: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:

@@ -11,10 +11,11 @@ spans of the copy in both original texts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from rapidfuzz.distance import LCSseq
 
-from .normalize import DEFAULT_NORMALIZER, NormalizerConfig, tokenize_with_spans
+from .normalize import DEFAULT_NORMALIZER, NormalizerConfig, tokenize, tokenize_with_spans
 from .shingles import shingle_strings
 
 _MARGIN = 3  # extra training-text tokens aligned on each side of the densest window
@@ -22,20 +23,30 @@ _MARGIN = 3  # extra training-text tokens aligned on each side of the densest wi
 
 @dataclass(frozen=True)
 class AnalysedText:
-    """A text's tokens, their character spans, and its shingles in position order."""
+    """A text's tokens and its shingles in position order; token spans are computed on demand."""
 
     text: str
     tokens: list[str]
-    spans: list[tuple[int, int]]
     shingles: list[str]
     shingle_set: frozenset[str]
+    normalizer: NormalizerConfig = DEFAULT_NORMALIZER
+
+    @cached_property
+    def spans(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of each token in ``text`` (only needed for reported matches)."""
+        tokens, spans = tokenize_with_spans(self.text, self.normalizer)
+        if tokens != self.tokens:  # cannot happen for the tested normaliser; never mis-point
+            return [(0, len(self.text))] * len(self.tokens)
+        return spans
 
 
-def analyse(text: str, n: int, normalizer: NormalizerConfig = DEFAULT_NORMALIZER) -> AnalysedText:
-    """Tokenise (with spans) and shingle one raw text."""
-    tokens, spans = tokenize_with_spans(text, normalizer)
+def analyse(
+    text: str, n: int, normalizer: NormalizerConfig = DEFAULT_NORMALIZER, tokens: list[str] | None = None
+) -> AnalysedText:
+    """Tokenise (unless the tokens are given) and shingle one raw text."""
+    tokens = tokenize(text, normalizer) if tokens is None else tokens
     shingles = shingle_strings(tokens, n)
-    return AnalysedText(text, tokens, spans, shingles, frozenset(shingles))
+    return AnalysedText(text, tokens, shingles, frozenset(shingles), normalizer)
 
 
 @dataclass(frozen=True)
@@ -49,10 +60,15 @@ class PairEvidence:
     containment: float
     coverage: float
     """Share of the item's tokens inside the aligned runs (the contiguous copy, edits aside)."""
-    item_start: int
-    item_end: int
-    doc_start: int
-    doc_end: int
+    item_tokens: tuple[int, int]
+    """Token range ``[first, end)`` of the copied part of the item."""
+    doc_tokens: tuple[int, int]
+    """Token range ``[first, end)`` of the copy in the training text."""
+
+    def char_spans(self, item: AnalysedText, doc: AnalysedText) -> tuple[int, int, int, int]:
+        """``(item_start, item_end, doc_start, doc_end)``: the copy's character offsets."""
+        (a0, a1), (b0, b1) = self.item_tokens, self.doc_tokens
+        return item.spans[a0][0], item.spans[a1 - 1][1], doc.spans[b0][0], doc.spans[b1 - 1][1]
 
 
 def _densest_window(positions: list[int], width: int) -> tuple[int, int]:
@@ -100,8 +116,6 @@ def compare(item: AnalysedText, doc: AnalysedText, n: int) -> PairEvidence | Non
         jaccard=len(shared) / union,
         containment=len(shared) / len(item.shingle_set),
         coverage=sum(size for _, _, size in blocks) / len(item.tokens),
-        item_start=item.spans[a0][0],
-        item_end=item.spans[a1 - 1][1],
-        doc_start=doc.spans[b0][0],
-        doc_end=doc.spans[b1 - 1][1],
+        item_tokens=(a0, a1),
+        doc_tokens=(b0, b1),
     )

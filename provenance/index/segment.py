@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
+from ..arrays import distinct_pairs
 from ..faults import checkpoint
 from ..lsh import band_keys
 from ..normalize import tokenize
@@ -182,10 +183,10 @@ class SegmentBuilder:
         self._signatures.append(minhash_signatures(batch, self.params.minhash))
         first_local = self.counts.indexed
         local = np.repeat(np.arange(first_local, first_local + len(kept), dtype=np.uint32), batch.counts())
-        pairs = np.unique(np.stack([local.astype(np.uint64), batch.hashes]), axis=1)
-        self._posting_items.append(pairs[0].astype(np.uint32))
-        self._posting_keys.append(pairs[1])
-        self._item_shingles.append(np.bincount(pairs[0].astype(np.int64) - first_local, minlength=len(kept)))
+        items, keys = distinct_pairs(local, batch.hashes)
+        self._posting_items.append(items)
+        self._posting_keys.append(keys)
+        self._item_shingles.append(np.bincount(items.astype(np.int64) - first_local, minlength=len(kept)))
         rows = [
             self._item_row(record, tokens, digest, int(n))
             for (record, tokens, digest), n in zip(kept, self._item_shingles[-1], strict=False)

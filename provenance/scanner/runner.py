@@ -23,7 +23,7 @@ from ..readers import InputSource, ReaderOptions, read_source
 from ..records import SkippedRecord
 from ..shingles import shingle_batch, shingle_hash
 from ..verify import AnalysedText, PairEvidence, analyse, compare
-from .candidates import find_candidates
+from .candidates import ShingleFilter, find_candidates
 
 ITEM_COLUMNS = [
     "id",
@@ -127,6 +127,7 @@ class Scanner:
         self.item_shingles = self.index.item_shingle_counts().astype(np.int64)
         self.items = self.index.items(ITEM_COLUMNS)
         self.item_tokens = self.items.column("n_tokens").to_numpy()
+        self.shingle_filter = ShingleFilter(self.index)
         self._analysed: dict[int, AnalysedText] = {}
 
     def item(self, number: int) -> AnalysedText:
@@ -149,6 +150,7 @@ class Scanner:
             min(opts.min_containment, opts.min_jaccard),
             opts.max_postings,
             opts.lsh_max_shingles,
+            self.shingle_filter,
         )
         counts.candidates = len(found.texts)
         counts.candidates_by_anchor = int(found.by_anchor.sum())
@@ -156,7 +158,7 @@ class Scanner:
         out = BatchOutput(counts)
         for t in np.unique(found.texts):
             record = records[int(t)]
-            doc = analyse(record[4], self.n, self.params.normalizer)
+            doc = analyse(record[4], self.n, self.params.normalizer, tokens[int(t)])
             spans = []
             for item_number in found.items[found.texts == t]:
                 row = self._verify_pair(record, doc, int(item_number), counts)
@@ -167,16 +169,20 @@ class Scanner:
         return out
 
     def _verify_pair(self, record: tuple, doc: AnalysedText, number: int, counts: ScanCounts) -> dict | None:
+        """Verify one candidate; items below the information floor are set aside unverified."""
         opts = self.options
-        evidence = compare(self.item(number), doc, self.n)
+        if self.item_tokens[number] < opts.min_item_tokens and not opts.include_low_information:
+            counts.set_aside_low_information += 1
+            return None
+        item = self.item(number)
+        evidence = compare(item, doc, self.n)
         counts.verified += 1
         if evidence is None or not self._reportable(evidence):
             counts.rejected += 1
             return None
-        if self.item_tokens[number] < opts.min_item_tokens and not opts.include_low_information:
-            counts.set_aside_low_information += 1
-            return None
-        return self._row(record, number, evidence, self._specificity(self.item(number), doc))
+        return self._row(
+            record, number, evidence, evidence.char_spans(item, doc), self._specificity(item, doc)
+        )
 
     def _reportable(self, evidence: PairEvidence) -> bool:
         """A near-duplicate by Jaccard, or a contained copy: enough of the item, and contiguous."""
@@ -196,10 +202,13 @@ class Scanner:
             )
         return int((items_with <= self.options.common_shingle_items).sum())
 
-    def _row(self, record: tuple, number: int, ev: PairEvidence, specificity: int) -> dict:
+    def _row(
+        self, record: tuple, number: int, ev: PairEvidence, spans: tuple[int, int, int, int], specificity: int
+    ) -> dict:
         file, row, line, doc_id, text = record
         item = self.items.slice(number, 1).to_pylist()[0]
-        snippet_start = max(0, ev.doc_start - SNIPPET_CONTEXT)
+        item_start, item_end, doc_start, doc_end = spans
+        snippet_start = max(0, doc_start - SNIPPET_CONTEXT)
         return {
             "item_id": item["id"],
             "corpus": item["corpus"],
@@ -210,10 +219,10 @@ class Scanner:
             "dataset_line": line,
             "dataset_doc_id": doc_id,
             "kind": "near_duplicate" if ev.jaccard >= self.options.min_jaccard else "contained",
-            "doc_start": ev.doc_start,
-            "doc_end": ev.doc_end,
-            "item_start": ev.item_start,
-            "item_end": ev.item_end,
+            "doc_start": doc_start,
+            "doc_end": doc_end,
+            "item_start": item_start,
+            "item_end": item_end,
             "jaccard": ev.jaccard,
             "containment": ev.containment,
             "coverage": ev.coverage,
@@ -223,7 +232,7 @@ class Scanner:
             "specificity": specificity,
             "item_matches": 0,
             "weak": False,
-            "snippet": text[snippet_start : ev.doc_end + SNIPPET_CONTEXT],
+            "snippet": text[snippet_start : doc_end + SNIPPET_CONTEXT],
             "snippet_start": snippet_start,
             "licensed_text": item["text"],
             "item_author": item["author"],

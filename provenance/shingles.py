@@ -1,6 +1,6 @@
 """Shingling: token n-grams hashed with xxhash, for one text or a whole batch at once.
 
-Each token is hashed once with XXH3-64; a shingle's 64-bit hash combines the hashes of its ``n``
+Each token is hashed once with XXH64; a shingle's 64-bit hash combines the hashes of its ``n``
 tokens (polynomial over 2^64, then the MurmurHash3 64-bit finaliser). A text shorter than ``n``
 tokens has one shingle made of all its tokens; a text without tokens has none. The same value is
 computed by the scalar ``shingle_hash`` (used as datasketch's ``hashfunc`` in the equivalence tests)
@@ -16,7 +16,9 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
-SHINGLE_SCHEME = "token-ngram/xxh3-64/poly-fmix64"
+from .xxh64 import xxh64_strings
+
+SHINGLE_SCHEME = "token-ngram/xxh64/poly-fmix64"
 _MASK64 = (1 << 64) - 1
 _PRIME = 0x9E3779B185EBCA87
 _FMIX1 = 0xFF51AFD7ED558CCD
@@ -30,7 +32,7 @@ class ShingleConfig:
     n: int = 3
     """Tokens per shingle (word 3-grams; character 3-grams for scripts without spaces)."""
     seed: int = 0
-    """Seed of the XXH3-64 token hash."""
+    """Seed of the XXH64 token hash."""
 
     def describe(self) -> dict[str, object]:
         """The parameters as stored in an index manifest."""
@@ -41,8 +43,8 @@ DEFAULT_SHINGLES = ShingleConfig()
 
 
 def token_hash(token: str, seed: int = 0) -> int:
-    """XXH3-64 of the token's UTF-8 bytes."""
-    return xxhash.xxh3_64_intdigest(token.encode("utf-8"), seed)
+    """XXH64 of the token's UTF-8 bytes."""
+    return xxhash.xxh64_intdigest(token.encode("utf-8"), seed)
 
 
 def _fmix64(h: int) -> int:
@@ -113,18 +115,9 @@ def _fmix64_array(h: np.ndarray) -> np.ndarray:
 
 
 def _token_hash_array(token_lists: Sequence[Sequence[str]], seed: int) -> np.ndarray:
-    """Hash every token, once per distinct token string (pyarrow finds the distinct ones)."""
-    flat = pa.array([t for tokens in token_lists for t in tokens], type=pa.string())
-    if len(flat) == 0:
-        return np.zeros(0, dtype=np.uint64)
-    encoded = flat.dictionary_encode()
-    distinct = encoded.dictionary.to_pylist()
-    table = np.fromiter(
-        (xxhash.xxh3_64_intdigest(t.encode("utf-8"), seed) for t in distinct),
-        dtype=np.uint64,
-        count=len(distinct),
-    )
-    return table[encoded.indices.to_numpy()]
+    """XXH64 of every token of the batch, in one compiled pass over an Arrow string array."""
+    flat = pa.array([t for tokens in token_lists for t in tokens], type=pa.large_string())
+    return xxh64_strings(flat, seed)
 
 
 def _combine_windows(th: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:

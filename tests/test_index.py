@@ -143,3 +143,13 @@ def test_opening_rejects_another_normaliser_version(tmp_path: Path, corpus_file:
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexStoreError, match="normaliser provenance-text v0"):
         Index.open(tmp_path / "idx")
+
+
+def test_opening_rejects_another_shingle_scheme(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    manifest_path = tmp_path / "idx" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["params"]["shingles"]["scheme"] = "token-ngram/xxh3-64/poly-fmix64"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexStoreError, match="hashes shingles as token-ngram/xxh3-64"):
+        Index.open(tmp_path / "idx")

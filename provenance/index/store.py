@@ -148,9 +148,17 @@ def read_manifest(index_dir: Path) -> dict:
 
 
 def check_normalizer(manifest: dict, index_dir: Path) -> None:
-    """Scans must normalise exactly as the index did: refuse another normaliser or version."""
+    """Scans must normalise and hash exactly as the index did: refuse another normaliser, normaliser
+    version or shingle hashing scheme."""
     from ..normalize import NORMALIZER_NAME, NORMALIZER_VERSION
+    from ..shingles import SHINGLE_SCHEME
 
+    scheme = manifest.get("params", {}).get("shingles", {}).get("scheme")
+    if scheme != SHINGLE_SCHEME:
+        raise IndexStoreError(
+            f"the index hashes shingles as {scheme}, this provenance as {SHINGLE_SCHEME}: rebuild the index",
+            source=str(index_dir),
+        )
     described = manifest.get("params", {}).get("normalizer", {})
     if (described.get("name"), described.get("version")) != (NORMALIZER_NAME, NORMALIZER_VERSION):
         raise IndexStoreError(

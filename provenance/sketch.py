@@ -56,31 +56,12 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-@lru_cache(maxsize=1)
-def _kernel():  # returns a numba dispatcher
-    """Compile (or load from numba's on-disk cache) the signature kernel; numba is imported here
-    so that importing provenance stays fast."""
-    from numba import njit
-
-    @njit(cache=True, nogil=True)
-    def signatures(hv, offsets, a, b, out):  # numba-typed arguments
-        n_perm = a.shape[0]
-        for text in range(offsets.shape[0] - 1):
-            row = out[text]
-            for i in range(offsets[text], offsets[text + 1]):
-                h = hv[i]
-                for p in range(n_perm):
-                    value = (a[p] * h + b[p]) & np.uint32(0xFFFFFFFF)
-                    if value < row[p]:
-                        row[p] = value
-
-    return signatures
-
-
 def minhash_signatures(batch: ShingleBatch, config: MinHashConfig = DEFAULT_MINHASH) -> np.ndarray:
     """uint32 signatures ``[texts, num_perm]``; a text without shingles gets all ``0xFFFFFFFF``."""
     a, b = permutations(config.num_perm, config.seed)
     out = np.full((len(batch.offsets) - 1, config.num_perm), EMPTY, dtype=np.uint32)
     hv = fmix32((batch.hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-    _kernel()(hv, np.ascontiguousarray(batch.offsets, dtype=np.int64), a, b, out)
+    from .kernels import minhash_kernel
+
+    minhash_kernel(hv, np.ascontiguousarray(batch.offsets, dtype=np.int64), a, b, out)
     return out

@@ -254,11 +254,6 @@ def _union_length(spans: list[tuple[int, int]]) -> int:
     return total
 
 
-def _init_worker(index_path: Path, options: ScanOptions) -> None:
-    global _SCANNER
-    _SCANNER = Scanner(index_path, options)
-
-
 def _scan_in_worker(records: list[tuple]) -> BatchOutput:
     assert _SCANNER is not None
     return _SCANNER.scan_batch(records)
@@ -310,16 +305,21 @@ def record_batches(
 def run_batches(
     index_path: Path, options: ScanOptions, batches: Iterator[list[tuple]], jobs: int
 ) -> Iterator[BatchOutput]:
-    """Scan batches in order, in this process (one job) or in ``jobs`` forked workers."""
+    """Scan batches in order, in this process (one job) or in ``jobs`` forked workers.
+
+    The scanner (open index, shingle filter, item table, compiled kernels) is built once here;
+    forked workers inherit it copy-on-write instead of each paying its start-up again.
+    """
+    global _SCANNER
+    scanner = Scanner(index_path, options)
+    scanner.scan_batch([("", 0, None, None, "warm up the compiled kernels")])
     if jobs <= 1:
-        scanner = Scanner(index_path, options)
         for batch in batches:
             yield scanner.scan_batch(batch)
         return
+    _SCANNER = scanner
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_init_worker, initargs=(index_path, options)
-    ) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         pending: deque[Future[BatchOutput]] = deque()
         for batch in batches:
             pending.append(pool.submit(_scan_in_worker, batch))

@@ -1,0 +1,328 @@
+"""Speed and memory against datasketch, on the same real data, in one run (issue: scale).
+
+Sections (each prints ratios, so the result holds on a noisy machine):
+1. signatures: datasketch ``MinHash.bulk`` (same shingles, same num_perm, our shingle hash as
+   ``hashfunc``; bit-identical output checked) vs ``shingle_batch`` + ``minhash_signatures``, on
+   real tweets and real long documents; both timings include hashing the shingles.
+2. index build, whole processes on the same JSONL: datasketch as users run it (json parsing, word
+   3-grams, ``MinHash.bulk``, ``MinHashLSH.insert``) vs ``provenance index build``: items/s, peak
+   RSS, bytes per item.
+3. scan: end-to-end MB/s of training text (read, normalise, shingle, look up, verify, write) at
+   several sizes and with 1 and 2 jobs, against the index of section 2; peak RSS for each.
+
+Data: real tweets and documents from ../shared/data/real, read where they lie; the generated
+JSONL files go to bench/work/ (git-ignored). Results: bench/results/speed.json.
+Run: python bench/speed.py [--items N] [--sizes 250,500,1000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
+WORK = ROOT / "bench" / "work" / "speed"
+RESULTS = ROOT / "bench" / "results" / "speed.json"
+PROVENANCE = [sys.executable, "-m", "provenance"]
+
+DATASKETCH_BUILD = r"""
+import json, sys
+from datasketch import MinHash, MinHashLSH
+path, num_perm = sys.argv[1], 128
+lsh = MinHashLSH(threshold=0.5, num_perm=num_perm)
+def shingles(text):
+    words = text.lower().split()
+    return [" ".join(words[i:i + 3]).encode("utf-8") for i in range(max(1, len(words) - 2))]
+batch = []
+def flush():
+    for (key, _), m in zip(batch, MinHash.bulk([s for _, s in batch], num_perm=num_perm)):
+        lsh.insert(key, m)
+    batch.clear()
+with open(path, encoding="utf-8") as fh:
+    for line in fh:
+        row = json.loads(line)
+        batch.append((row["id"], shingles(row["text"])))
+        if len(batch) >= 10000:
+            flush()
+flush()
+"""
+
+
+def real_tweets() -> list[str]:
+    """Every real tweet text of the shared samples (TweetEval, Trump, X archives)."""
+    texts = []
+    for path in sorted((REAL / "tweeteval" / "datasets").rglob("*_text.txt")):
+        texts += [t for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
+    for path in sorted((REAL / "trump_condensed_2009_2016").glob("*.json")):
+        texts += [t["text"] for t in json.loads(path.read_text(encoding="utf-8"))]
+    for path in sorted(REAL.glob("x_archive_*/data/tweets.js")):
+        body = path.read_text(encoding="utf-8")
+        texts += [t["tweet"]["full_text"] for t in json.loads(body[body.index("=") + 1 :])]
+    return texts
+
+
+def real_documents() -> list[str]:
+    """Real long documents: extracted web pages and BBC articles."""
+    docs = [json.loads(line)["text"] for line in (REAL / "web_docs_extracted" / "web_docs.jsonl").open()]
+    bbc = sorted((REAL / "bbc_news_2004_2005" / "bbc").rglob("*.txt"))
+    docs += [path.read_bytes().decode("utf-8", errors="replace") for path in bbc]
+    return [d for d in docs if len(d) > 200]
+
+
+def distinct_items(tweets: list[str], n: int, rng: random.Random) -> list[str]:
+    """``n`` item texts: the real tweets, then word-shuffled copies of them (distinct items)."""
+    items, seen = [], set()
+    for text in tweets:
+        if text not in seen:
+            seen.add(text)
+            items.append(text)
+    base = list(items)
+    while len(items) < n:
+        words = rng.choice(base).split()
+        rng.shuffle(words)
+        items.append(" ".join(words))
+    return items[:n]
+
+
+def _hwm_kb(pid: int) -> int:
+    """Peak resident memory (VmHWM) of one process in KiB; 0 once it has gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+
+
+def _tree_hwm_kb(pid: int) -> int:
+    """Sum of the peak resident memory of a process and its children, in KiB."""
+    return sum(_hwm_kb(proc) for proc in [pid, *_children(pid)])
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def peak_rss_mb(command: list[str]) -> tuple[float, float]:
+    """Run a process; return (seconds, peak resident memory in MB of it and its workers).
+
+    Memory is sampled from /proc every 50 ms: VmHWM is a high-water mark that exec resets, whereas
+    wait4's ru_maxrss would count the memory this benchmark process had when it forked.
+    """
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_hwm_kb(proc.pid))
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        error = proc.stderr.read().decode()[-2000:]
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(command)}\n{error}")
+    return seconds, peak / 1024
+
+
+def bench_signatures(tweets: list[str], docs: list[str]) -> dict:
+    from datasketch import MinHash
+
+    from provenance.normalize import tokenize
+    from provenance.shingles import shingle_batch, shingle_hash32, shingle_strings
+    from provenance.sketch import minhash_signatures
+
+    out = {}
+    minhash_signatures(shingle_batch([["warm", "up", "the", "kernels"]]))  # numba compile/cache load
+    for name, texts in (("tweets", tweets[:20000]), ("documents", docs[:300])):
+        tokens = [tokenize(t) for t in texts]
+        shingles = [[s.encode("utf-8") for s in shingle_strings(t, 3)] for t in tokens]
+        n_shingles = sum(map(len, shingles))
+        start = time.perf_counter()
+        theirs = MinHash.bulk(shingles, num_perm=128, hashfunc=shingle_hash32)
+        t_theirs = time.perf_counter() - start
+        start = time.perf_counter()
+        default_hash = MinHash.bulk(shingles, num_perm=128)
+        t_default = time.perf_counter() - start
+        start = time.perf_counter()
+        ours = minhash_signatures(shingle_batch(tokens))
+        t_ours = time.perf_counter() - start
+        identical = all(np.array_equal(m.hashvalues, s) for m, s in zip(theirs, ours, strict=True))
+        del default_hash
+        out[name] = {
+            "records": len(texts),
+            "shingles": n_shingles,
+            "datasketch_s": round(t_theirs, 3),
+            "datasketch_default_hash_s": round(t_default, 3),
+            "provenance_s": round(t_ours, 3),
+            "provenance_shingles_per_s": round(n_shingles / t_ours),
+            "provenance_records_per_s": round(len(texts) / t_ours),
+            "speedup": round(t_theirs / t_ours, 1),
+            "speedup_vs_default_sha1_hash": round(t_default / t_ours, 1),
+            "bit_identical": identical,
+        }
+    return out
+
+
+def write_items(items: list[str], path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, text in enumerate(items):
+            fh.write(json.dumps({"id": f"item-{i}", "text": text}) + "\n")
+
+
+def bench_build(items_path: Path, n_items: int, index: Path) -> dict:
+    script = WORK / "datasketch_build.py"
+    script.write_text(DATASKETCH_BUILD)
+    t_ds, rss_ds = peak_rss_mb([sys.executable, str(script), str(items_path)])
+    t_us, rss_us = peak_rss_mb(
+        [
+            *PROVENANCE,
+            "index",
+            "build",
+            str(items_path),
+            "--index",
+            str(index),
+            "--corpus",
+            "bench",
+            "--license",
+            "MIT",
+            "--force",
+        ]
+    )
+    info = json.loads(
+        subprocess.run(
+            [*PROVENANCE, "index", "info", str(index), "--json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    return {
+        "items": n_items,
+        "datasketch_s": round(t_ds, 1),
+        "datasketch_peak_rss_mb": round(rss_ds),
+        "datasketch_items_per_s": round(n_items / t_ds),
+        "provenance_s": round(t_us, 1),
+        "provenance_peak_rss_mb": round(rss_us),
+        "provenance_items_per_s": round(n_items / t_us),
+        "speedup": round(t_ds / t_us, 2),
+        "memory_ratio": round(rss_us / rss_ds, 3),
+        "index_bytes_per_item": info["bytes_per_item"],
+    }
+
+
+def write_training(docs: list[str], items: list[str], path: Path, megabytes: int, rng: random.Random) -> int:
+    """A JSONL of about ``megabytes`` MB of real documents, one planted item every 20 records."""
+    target, written, row = megabytes * 1_000_000, 0, 0
+    with open(path, "w", encoding="utf-8") as fh:
+        while written < target:
+            text = rng.choice(docs)
+            if row % 20 == 0:
+                cut = text.find(". ", len(text) // 2) + 1 or len(text)
+                text = f"{text[:cut]} {rng.choice(items)} {text[cut:]}"
+            line = json.dumps({"id": f"doc-{row}", "text": text}) + "\n"
+            fh.write(line)
+            written += len(line.encode("utf-8"))
+            row += 1
+    return row
+
+
+def bench_scan(
+    index: Path, docs: list[str], items: list[str], sizes: list[int], rng: random.Random
+) -> list[dict]:
+    runs = []
+    for megabytes in sizes:
+        path = WORK / f"train_{megabytes}MB.jsonl"
+        records = write_training(docs, items, path, megabytes, rng)
+        text_mb = path.stat().st_size / 1e6
+        for jobs in (1, 2) if megabytes == sizes[0] else (2,):
+            out = WORK / f"scan_{megabytes}_{jobs}"
+            seconds, rss = peak_rss_mb(
+                [
+                    *PROVENANCE,
+                    "scan",
+                    str(path),
+                    "--index",
+                    str(index),
+                    "--out",
+                    str(out),
+                    "--jobs",
+                    str(jobs),
+                ]
+            )
+            manifest = json.loads((out / "manifest.json").read_text())
+            runs.append(
+                {
+                    "megabytes": round(text_mb, 1),
+                    "records": records,
+                    "jobs": jobs,
+                    "seconds": round(seconds, 1),
+                    "mb_per_s": round(text_mb / seconds, 2),
+                    "mb_per_s_per_core": round(text_mb / seconds / jobs, 2),
+                    "peak_rss_mb": round(rss),
+                    "matches": manifest["counts"]["matches"],
+                }
+            )
+            print(
+                f"  scan {text_mb:7.1f} MB jobs={jobs}: {seconds:7.1f} s, {text_mb / seconds:6.2f} MB/s, "
+                f"RSS {rss:6.0f} MB, {manifest['counts']['matches']} matches",
+                flush=True,
+            )
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--items", type=int, default=1_000_000, help="index size (real tweets, made distinct)"
+    )
+    parser.add_argument("--sizes", default="100,200,400", help="training set sizes in MB (comma-separated)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    if not REAL.is_dir():
+        sys.exit(f"needs the real data in {REAL}")
+    if args.quick:
+        args.items, args.sizes = 5000, "1,2"
+    sizes = [int(s) for s in args.sizes.split(",")]
+    WORK.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(0)
+    started = time.perf_counter()
+    tweets, docs = real_tweets(), real_documents()
+    print(f"{len(tweets):,} real tweets, {len(docs):,} real documents")
+    results: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
+    print("1. MinHash signatures (datasketch MinHash.bulk vs provenance):", flush=True)
+    results["signatures"] = bench_signatures(tweets, docs)
+    for name, r in results["signatures"].items():
+        print(
+            f"  {name}: {r['provenance_shingles_per_s']:,} shingles/s, {r['speedup']}x datasketch with the "
+            f"same hash ({r['speedup_vs_default_sha1_hash']}x with its default sha1), "
+            f"bit-identical {r['bit_identical']}"
+        )
+    items = distinct_items(tweets, args.items, rng)
+    items_path = WORK / f"items_{args.items}.jsonl"
+    write_items(items, items_path)
+    print(f"2. index build on {args.items:,} items:", flush=True)
+    index = WORK / "items.idx"
+    results["build"] = build = bench_build(items_path, args.items, index)
+    print(
+        f"  datasketch {build['datasketch_s']} s ({build['datasketch_peak_rss_mb']} MB), provenance "
+        f"{build['provenance_s']} s ({build['provenance_peak_rss_mb']} MB): {build['speedup']}x faster, "
+        f"{build['memory_ratio']:.2f} of the memory, {build['index_bytes_per_item']} bytes/item",
+        flush=True,
+    )
+    print("3. scan:", flush=True)
+    results["scan"] = bench_scan(index, docs, items, sizes, rng)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(f"results written to {args.out} ({results['seconds']} s in all)")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from .index import index_app
+from .report import report_command
 from .scan import scan_command
 from .verify import verify_command
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(index_app, name="index")
 app.command("scan")(scan_command)
 app.command("verify")(verify_command)
+app.command("report")(report_command)
 
 
 def _version(value: bool) -> None:

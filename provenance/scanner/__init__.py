@@ -17,6 +17,7 @@ from ..index import Index
 from ..progress import ProgressCallback, no_progress
 from ..readers import ReaderOptions, discover
 from ..records import SkippedRecord
+from ..report import write_scan_report
 from ..writers.evidence_files import items_found_table, write_scan_outputs
 from .runner import (
     ReadState,
@@ -155,4 +156,5 @@ def scan(
     }
     out_dir = Path(out)
     write_scan_outputs(out_dir, matches, items, manifest)
+    write_scan_report(out_dir, manifest, matches, items)
     return ScanResult(out_dir, matches, items, manifest, counts, state.skipped)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from .check import baseline_command, check_command
 from .index import index_app
 from .report import report_command
 from .scan import scan_command
@@ -25,6 +26,8 @@ app = typer.Typer(
 app.add_typer(index_app, name="index")
 app.command("scan")(scan_command)
 app.command("verify")(verify_command)
+app.command("check")(check_command)
+app.command("baseline")(baseline_command)
 app.command("report")(report_command)
 
 

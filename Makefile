@@ -46,9 +46,10 @@ reformat: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix provenance tests bench fixtures
 	$(BIN)/ruff format provenance tests bench fixtures
 
-bench: install ## Benchmarks: accuracy (planted test) and shingle-size choice
+bench: install ## Benchmarks: accuracy, shingle-size choice, speed against datasketch (~15 min)
 	$(BIN)/python bench/accuracy.py --check
 	$(BIN)/python bench/shingle_choice.py
+	$(BIN)/python bench/speed.py
 
 bench-accuracy: install ## Precision and recall on the planted test built from ../shared/data/real
 	$(BIN)/python bench/accuracy.py --check

@@ -281,7 +281,7 @@ def main() -> None:
     parser.add_argument(
         "--items", type=int, default=1_000_000, help="index size (real tweets, made distinct)"
     )
-    parser.add_argument("--sizes", default="100,200,400", help="training set sizes in MB (comma-separated)")
+    parser.add_argument("--sizes", default="250,500,1000", help="training set sizes in MB (comma-separated)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()

@@ -41,6 +41,8 @@ _RT_RE = re.compile(r"(?<!\w)rt\s+@\w+:?")
 _MENTION_RE = re.compile(r"(?<!\w)@\w+")
 _HASHTAG_RE = re.compile(r"(?<!\w)#(?=\w)")
 _CHUNK_RE = re.compile(r"\S+")
+# html.unescape can only change text where '&' is followed by one of these (its own pattern).
+_MAYBE_ENTITY_RE = re.compile(r"&[^\t\n\f <&;]")
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,22 @@ def tokenize_with_spans(
     """The tokens of ``text`` (as ``tokenize``) and each one's ``(start, end)`` span in ``text``.
 
     Each whitespace-delimited chunk is folded on its own; where folding keeps the chunk's length the
-    character map is exact, otherwise the chunk's characters all map to the whole chunk.
+    character map is exact, otherwise the chunk's characters all map to the whole chunk. A text that
+    folds character for character (no entity, already NFKC, case folding keeps its length) needs no
+    chunking: its regex spans are already spans of the original.
     """
+    if not _MAYBE_ENTITY_RE.search(text) and unicodedata.is_normalized("NFKC", text):
+        folded = text.casefold()
+        if len(folded) == len(text):
+            matches = list(_TOKEN_RE.finditer(_strip(folded, config)))
+            return [m.group() for m in matches], [m.span() for m in matches]
+    return spans_by_chunks(text, config)
+
+
+def spans_by_chunks(
+    text: str, config: NormalizerConfig = DEFAULT_NORMALIZER
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """``tokenize_with_spans`` for any text: fold chunk by chunk, keeping a character map."""
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

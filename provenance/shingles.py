@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
+from .normalize import DEFAULT_NORMALIZER, NormalizerConfig
 from .xxh64 import xxh64_strings
 
 SHINGLE_SCHEME = "token-ngram/xxh64/poly-fmix64"
@@ -96,6 +97,16 @@ class ShingleBatch:
     """uint64 shingle hashes, in position order within each text."""
     offsets: np.ndarray
     """int64, one more than the number of texts."""
+    tokens: pa.Array | None = None
+    """The tokens, when the batch was made from raw texts (``shingle_texts``)."""
+    token_offsets: np.ndarray | None = None
+    """Text ``i`` owns ``tokens[token_offsets[i]:token_offsets[i + 1]]``."""
+
+    def tokens_of(self, i: int) -> list[str]:
+        """The normalised tokens of text ``i`` (batches made by ``shingle_texts``)."""
+        assert self.tokens is not None and self.token_offsets is not None
+        start, stop = int(self.token_offsets[i]), int(self.token_offsets[i + 1])
+        return self.tokens.slice(start, stop - start).to_pylist()
 
     def of(self, i: int) -> np.ndarray:
         """The shingle hashes of text ``i``."""
@@ -134,14 +145,33 @@ def shingle_batch(
     token_lists: Sequence[Sequence[str]], config: ShingleConfig = DEFAULT_SHINGLES
 ) -> ShingleBatch:
     """Shingle hashes of many token lists at once (vectorised over the whole batch)."""
-    n = config.n
     lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-    token_offsets = np.concatenate(([0], np.cumsum(lengths)))
-    th = _token_hash_array(token_lists, config.seed)
+    token_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    return _shingles_of_token_hashes(_token_hash_array(token_lists, config.seed), token_offsets, config.n)
+
+
+def shingle_texts(
+    texts: Sequence[str],
+    normalizer: NormalizerConfig = DEFAULT_NORMALIZER,
+    config: ShingleConfig = DEFAULT_SHINGLES,
+) -> ShingleBatch:
+    """Shingle hashes of many raw texts: compiled tokeniser, compiled token hashing, numpy windows.
+
+    Equal to ``shingle_batch([tokenize(t) for t in texts])`` (tested), several times faster.
+    """
+    from .fasttokens import tokenize_texts
+
+    tokens, token_offsets, _ = tokenize_texts(list(texts), normalizer)
+    batch = _shingles_of_token_hashes(xxh64_strings(tokens, config.seed), token_offsets, config.n)
+    return ShingleBatch(batch.hashes, batch.offsets, tokens, token_offsets)
+
+
+def _shingles_of_token_hashes(th: np.ndarray, token_offsets: np.ndarray, n: int) -> ShingleBatch:
+    """Combine each text's consecutive token hashes into its shingle hashes."""
+    lengths = np.diff(token_offsets)
     shingle_counts = np.where(lengths >= n, lengths - n + 1, np.minimum(lengths, 1))
     offsets = np.concatenate(([0], np.cumsum(shingle_counts))).astype(np.int64)
     hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
-
     full = lengths >= n
     if full.any():
         counts = shingle_counts[full]

@@ -54,3 +54,16 @@ def test_tokenisers_agree_on_real_text(shared_real) -> None:
     for line in docs[:300]:
         text = json.loads(line)["text"]
         assert tokenize_with_spans(text)[0] == tokenize(text)
+
+
+@pytest.mark.shared_data
+def test_span_fast_path_equals_chunked_spans(shared_real) -> None:
+    import json
+
+    from provenance.normalize import spans_by_chunks
+
+    lines = (shared_real / "web_docs_extracted" / "web_docs.jsonl").read_text(encoding="utf-8").splitlines()
+    tweets = json.loads((shared_real / "trump_condensed_2009_2016" / "condensed_2015.json").read_text())
+    texts = [json.loads(line)["text"] for line in lines[:400]] + [t["text"] for t in tweets[:3000]]
+    for text in texts + ["Plain ASCII text, Café", "ÀB straße"]:
+        assert tokenize_with_spans(text) == spans_by_chunks(text)

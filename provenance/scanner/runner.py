@@ -17,11 +17,10 @@ import pyarrow as pa
 from ..errors import InputError, UsageError
 from ..evidence import SNIPPET_CONTEXT
 from ..index import Index
-from ..normalize import tokenize
 from ..progress import ProgressCallback, ProgressUpdate
 from ..readers import InputSource, ReaderOptions, read_source
 from ..records import SkippedRecord
-from ..shingles import shingle_batch, shingle_hash
+from ..shingles import shingle_hash, shingle_texts
 from ..verify import AnalysedText, PairEvidence, analyse, compare
 from .candidates import ShingleFilter, find_candidates
 
@@ -141,8 +140,7 @@ class Scanner:
         """Find, verify and describe every match in a batch of (file, row, line, id, text) records."""
         opts = self.options
         counts = ScanCounts(scanned=len(records), characters_scanned=sum(len(r[4]) for r in records))
-        tokens = [tokenize(r[4], self.params.normalizer) for r in records]
-        batch = shingle_batch(tokens, self.params.shingles)
+        batch = shingle_texts([r[4] for r in records], self.params.normalizer, self.params.shingles)
         found = find_candidates(
             self.index,
             batch,
@@ -158,7 +156,7 @@ class Scanner:
         out = BatchOutput(counts)
         for t in np.unique(found.texts):
             record = records[int(t)]
-            doc = analyse(record[4], self.n, self.params.normalizer, tokens[int(t)])
+            doc = analyse(record[4], self.n, self.params.normalizer, batch.tokens_of(int(t)))
             spans = []
             for item_number in found.items[found.texts == t]:
                 row = self._verify_pair(record, doc, int(item_number), counts)

@@ -1,0 +1,184 @@
+"""Compiled tokeniser: the reference normaliser's tokens, computed over UTF-8 bytes in numba.
+
+``normalize.tokenize`` (Python regular expressions) is the definition. This module computes the
+same tokens for a whole batch in one compiled pass, from per-code-point tables derived from that
+definition: each code point's NFKC + case-folded form and its class (word character, one-character
+token, separator, whitespace). A text containing anything the tables cannot decide alone
+(combining marks, Hangul jamo, most characters outside the Basic Multilingual Plane, HTML entities
+other than the five basic ones, characters whose folding yields several characters) is flagged and
+tokenised by the reference instead. Tests check equality with the reference on real text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .normalize import _NO_SPACE_SCRIPTS, _TOKEN_RE, DEFAULT_NORMALIZER, NormalizerConfig
+
+SEPARATOR, WORD, SINGLE, COMPLEX, SPACE, SINGLE_NOT_WORD = 0, 1, 2, 3, 4, 5
+MAX_FOLD = 3
+_TABLE_SIZE = 0x10000
+_EMOJI = range(0x1F000, 0x1FB00)
+_SINGLE_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]")
+_JAMO = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
+
+
+@lru_cache(maxsize=1)
+def _composing_marks() -> frozenset[str]:
+    """Characters that NFC/NFKC can merge into the character before them: the second element of
+    every two-character canonical decomposition."""
+    marks = set()
+    for cp in range(0x30000):  # no canonical decomposition lies above U+2FA1D
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            marks.add(chr(int(parts[1], 16)))
+    return frozenset(marks)
+
+
+def _class_of_folded(ch: str) -> int:
+    """The class of one character that normalisation leaves as it is."""
+    if ch.isspace():
+        return SPACE
+    if _SINGLE_RE.fullmatch(ch):  # a token of its own; punctuation in these blocks is not \w
+        return SINGLE if re.fullmatch(r"\w", ch) else SINGLE_NOT_WORD
+    return WORD if _TOKEN_RE.fullmatch(ch) else SEPARATOR
+
+
+def _classify(cp: int) -> list[tuple[int, int]]:
+    """The (class, code point) sequence one code point normalises to; [] when the kernel must not
+    decide it alone (it may merge with its neighbours, or fold into something unstable)."""
+    ch = chr(cp)
+    if 0xD800 <= cp <= 0xDFFF or any(lo <= cp <= hi for lo, hi in _JAMO) or ch in _composing_marks():
+        return []
+    folded = unicodedata.normalize("NFKC", ch).casefold()
+    if not folded or len(folded) > MAX_FOLD:
+        return []
+    for c in folded:
+        if (
+            c in _composing_marks()
+            or unicodedata.normalize("NFKC", c).casefold() != c
+            or any(lo <= ord(c) <= hi for lo, hi in _JAMO)
+        ):
+            return []
+    return [(_class_of_folded(c), ord(c)) for c in folded]
+
+
+def _table(codepoints: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lengths = np.zeros(len(codepoints), dtype=np.uint8)
+    classes = np.full((len(codepoints), MAX_FOLD), COMPLEX, dtype=np.uint8)
+    folds = np.zeros((len(codepoints), MAX_FOLD), dtype=np.int64)
+    for row, cp in enumerate(codepoints):
+        parts = _classify(cp)
+        lengths[row] = len(parts)
+        for k, (cls, folded) in enumerate(parts):
+            classes[row, k], folds[row, k] = cls, folded
+    return lengths, classes, folds
+
+
+def _cache_file() -> Path:
+    """Where the tables are kept between runs: keyed by the Unicode version and this module's code."""
+    digest = hashlib.sha256(Path(__file__).read_bytes() + unicodedata.unidata_version.encode()).hexdigest()[
+        :16
+    ]
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "provenance"
+    return root / f"token-tables-{digest}.npz"
+
+
+@lru_cache(maxsize=1)
+def tables() -> tuple[np.ndarray, ...]:
+    """Fold lengths, classes and folded code points for the BMP and the emoji planes.
+
+    Deriving them takes about a second, so they are cached on disk (recomputed if the cache is
+    unreadable or unwritable; the key changes with the Unicode version and with this module).
+    """
+    names = ("len_bmp", "cls_bmp", "fold_bmp", "len_emoji", "cls_emoji", "fold_emoji")
+    cache = _cache_file()
+    try:
+        with np.load(cache) as stored:
+            return tuple(stored[name] for name in names)
+    except (OSError, KeyError, ValueError):
+        pass
+    arrays = (*_table(range(_TABLE_SIZE)), *_table(_EMOJI))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.npz")
+        np.savez(tmp, **dict(zip(names, arrays, strict=True)))
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return arrays
+
+
+def supported(config: NormalizerConfig) -> bool:
+    """The compiled path implements the default normaliser options only."""
+    return config == DEFAULT_NORMALIZER
+
+
+def tokenize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER):  # noqa: ANN201
+    """Tokens of many texts as one Arrow string array, and each text's token offsets.
+
+    Returns ``(tokens, offsets, fallbacks)``: text ``i`` owns ``tokens[offsets[i]:offsets[i + 1]]``;
+    ``fallbacks`` counts the texts the reference tokeniser handled.
+    """
+    import pyarrow as pa
+
+    from .kernels import tokenize_kernel
+    from .normalize import tokenize
+
+    if not supported(config):
+        lists = [tokenize(t, config) for t in texts]
+        return _from_lists(lists), np.concatenate(([0], np.cumsum([len(x) for x in lists]))), len(texts)
+    arr = pa.array(texts, type=pa.large_string())
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[: len(texts) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    longest = int(np.diff(offsets).max()) if len(texts) else 0
+    cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
+    classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
+    out = np.empty(4 * MAX_FOLD * len(data) + 16, dtype=np.uint8)
+    token_ends = np.empty(MAX_FOLD * len(data) + 1, dtype=np.int64)
+    text_ends = np.empty(len(texts), dtype=np.int64)
+    fallback = np.zeros(len(texts), dtype=np.bool_)
+    n_tokens = tokenize_kernel(data, offsets, *tables(), cps, classes, out, token_ends, text_ends, fallback)
+    token_offsets = np.concatenate(([0], token_ends[:n_tokens]))
+    tokens = pa.LargeStringArray.from_buffers(
+        n_tokens, pa.py_buffer(token_offsets), pa.py_buffer(out[: token_offsets[-1]].copy())
+    )
+    text_offsets = np.concatenate(([0], text_ends)).astype(np.int64)
+    if not fallback.any():
+        return tokens, text_offsets, 0
+    return _merge_fallbacks(texts, tokens, text_offsets, fallback, config)
+
+
+def _from_lists(lists: list[list[str]]):  # noqa: ANN202
+    import pyarrow as pa
+
+    return pa.array([t for tokens in lists for t in tokens], type=pa.large_string())
+
+
+def _merge_fallbacks(texts, tokens, text_offsets, fallback, config):  # noqa: ANN001, ANN202
+    """Splice the reference tokens of the flagged texts into the kernel's output, in order."""
+    import pyarrow as pa
+
+    from .normalize import tokenize
+
+    pieces, counts, start = [], [], 0
+    for t in np.flatnonzero(fallback):
+        t = int(t)
+        pieces.append(tokens.slice(text_offsets[start], text_offsets[t] - text_offsets[start]))
+        counts.extend(np.diff(text_offsets[start : t + 1]).tolist())
+        own = tokenize(texts[t], config)
+        pieces.append(pa.array(own, type=pa.large_string()))
+        counts.append(len(own))
+        start = t + 1
+    pieces.append(tokens.slice(text_offsets[start], text_offsets[-1] - text_offsets[start]))
+    counts.extend(np.diff(text_offsets[start:]).tolist())
+    merged = pa.concat_arrays(pieces)
+    return merged, np.concatenate(([0], np.cumsum(counts))).astype(np.int64), int(fallback.sum())

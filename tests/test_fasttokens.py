@@ -1,0 +1,65 @@
+"""The compiled tokeniser equals the reference tokeniser, token for token."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from provenance.fasttokens import tokenize_texts
+from provenance.normalize import NormalizerConfig, tokenize
+from provenance.shingles import shingle_batch, shingle_texts
+
+PIECES = [
+    "http://", "https://", "www.", "t.co/", "RT", "rt", " ", "  ", "\t", "\n", "@", "#", ":", "&amp;", "&lt;",
+    "&", "&#39;", "&quot;", "&x;", "a", "b", "Z", "ß", "İ", "ﬁ", "™", "½", "・", "東", "京", "は", "한", "é",
+    "e\u0301", "\u0301", "\ufe0f", "😀", "🄰", "\u00a0", "\u3000", "_", "1", "٣", "…", "’", '"', "@@", "rt@",
+    "RT @", "ｒｔ", "＠", "ｈｔｔｐ://", "\u2028", "Σ", "ς", "\u212a", "ǅ", "ŉ", "\U00020000",
+    "\U0002f800", "𝐀",
+]  # fmt: skip
+
+
+def assert_same_tokens(texts: list[str], config: NormalizerConfig | None = None) -> int:
+    tokens, offsets, fallbacks = tokenize_texts(texts, *([config] if config else []))
+    flat = tokens.to_pylist()
+    for i, text in enumerate(texts):
+        assert flat[offsets[i] : offsets[i + 1]] == tokenize(text, *([config] if config else [])), repr(text)
+    return fallbacks
+
+
+def test_random_texts_from_tricky_pieces() -> None:
+    rng = random.Random(0)
+    texts = ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 25))) for _ in range(20000)]
+    fallbacks = assert_same_tokens(texts)
+    assert fallbacks < len(texts)  # the kernel decides most texts itself
+
+
+def test_mentions_follow_re_sub_semantics() -> None:
+    assert_same_tokens(["@a@b c", "x@y @z", "rt @a: rt @b hi", "RT\n@x:y", "https://t.co/x\u00a0after"])
+
+
+def test_other_normaliser_options_use_the_reference() -> None:
+    keep = NormalizerConfig(strip_mentions=False)
+    assert assert_same_tokens(["hi @bob"], keep) == 1
+
+
+def test_shingle_texts_equals_shingle_batch() -> None:
+    texts = ["the quick brown fox", "", "a b", "RT @x: Straße &amp; 東京は晴れ https://t.co/q"]
+    fast, reference = shingle_texts(texts), shingle_batch([tokenize(t) for t in texts])
+    assert fast.hashes.tolist() == reference.hashes.tolist()
+    assert fast.offsets.tolist() == reference.offsets.tolist()
+
+
+@pytest.mark.shared_data
+def test_real_tweets_and_pages(shared_real) -> None:
+    texts = [
+        json.loads(line)["text"] for line in (shared_real / "web_docs_extracted" / "web_docs.jsonl").open()
+    ]
+    for path in sorted((shared_real / "trump_condensed_2009_2016").glob("*.json")):
+        texts += [t["text"] for t in json.loads(path.read_text())]
+    texts += (
+        (shared_real / "tweeteval" / "datasets" / "emoji" / "train_text.txt").read_text().splitlines()[:30000]
+    )
+    fallbacks = assert_same_tokens(texts)
+    assert fallbacks < 0.02 * len(texts)

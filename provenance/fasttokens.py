@@ -182,3 +182,13 @@ def _merge_fallbacks(texts, tokens, text_offsets, fallback, config):  # noqa: AN
     counts.extend(np.diff(text_offsets[start:]).tolist())
     merged = pa.concat_arrays(pieces)
     return merged, np.concatenate(([0], np.cumsum(counts))).astype(np.int64), int(fallback.sum())
+
+
+def normalize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER) -> list[str]:
+    """``normalize(t)`` for every text (the tokens joined by single spaces), through the kernel."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tokens, offsets, _ = tokenize_texts(texts, config)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), tokens)
+    return pc.binary_join(lists, pa.scalar(" ", type=pa.large_string())).to_pylist()

@@ -28,9 +28,9 @@ import pyarrow.parquet as pq
 import xxhash
 
 from ..arrays import distinct_pairs
+from ..fasttokens import normalize_texts
 from ..faults import checkpoint
 from ..lsh import band_keys
-from ..normalize import tokenize
 from ..records import Record, SkippedRecord
 from ..shingles import shingle_batch
 from ..sketch import minhash_signatures
@@ -145,13 +145,15 @@ class SegmentBuilder:
     def add_batch(self, records: Iterable[Record]) -> None:
         """Normalise, deduplicate, shingle and sketch a batch of records."""
         kept: list[tuple[Record, list[str], str]] = []
-        for record in records:
+        records = list(records)
+        normalized = normalize_texts([r.text for r in records], self.params.normalizer)
+        for record, text in zip(records, normalized, strict=True):
             self.counts.records_read += 1
-            tokens = tokenize(record.text, self.params.normalizer)
-            if not tokens:
+            if not text:
                 self.skip_counted(record, "no words left after normalisation (only links, mentions or emoji)")
                 continue
-            digest = content_hash(" ".join(tokens))
+            tokens = text.split(" ")
+            digest = content_hash(text)
             first = self.seen.get(digest)
             if first is not None:
                 self.counts.duplicates += 1
@@ -211,7 +213,7 @@ class SegmentBuilder:
             "line": record.line,
             **{k: meta.get(k) for k in _KNOWN_META},
             "deleted": meta.get("deleted") == "true",
-            "meta": json.dumps(extra, sort_keys=True, ensure_ascii=False),
+            "meta": json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else "{}",
         }
 
     def finish(self) -> None:

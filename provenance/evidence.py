@@ -68,3 +68,14 @@ ITEM_FIELDS: list[tuple[str, pa.DataType, bool, str]] = [
 ITEM_SCHEMA = pa.schema(
     [pa.field(name, dtype, nullable=nullable) for name, dtype, nullable, _ in ITEM_FIELDS]
 )
+
+
+def union_length(spans: list[tuple[int, int]]) -> int:
+    """Characters covered by the union of half-open ``(start, end)`` spans."""
+    total, end = 0, -1
+    for start, stop in sorted(spans):
+        start = max(start, end)
+        if stop > start:
+            total += stop - start
+            end = stop
+    return total

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from .atomic import atomic_write_bytes, sha256_file
 from .coverage import DetectionModel
 from .errors import InputError
+from .evidence import union_length
 from .writers.evidence_files import ITEMS_FILE, MANIFEST_FILE, MATCHES_FILE
 
 REPORT_SCHEMA_VERSION = 1
@@ -188,17 +189,6 @@ def _corpora(manifest: dict) -> list[dict]:
     return sorted(corpora, key=lambda c: c["name"])
 
 
-def _union_length(spans: list[tuple[int, int]]) -> int:
-    """Characters covered by the union of half-open spans."""
-    total, end = 0, -1
-    for start, stop in sorted(spans):
-        start = max(start, end)
-        if stop > start:
-            total += stop - start
-            end = stop
-    return total
-
-
 def _by_license(matches: list[dict], manifest: dict) -> list[dict]:
     """Per licence: matches, items, records and the share of the dataset that is its content."""
     shares = manifest["shares"]
@@ -213,7 +203,7 @@ def _license_row(licence: str, rows: list[dict], shares: dict) -> dict:
     spans: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for row in rows:
         spans[(row["dataset_file"], row["dataset_row"])].append((row["doc_start"], row["doc_end"]))
-    characters = sum(_union_length(s) for s in spans.values())
+    characters = sum(union_length(s) for s in spans.values())
     scanned_chars, scanned_records = shares["characters_scanned"], shares["records_scanned"]
     return {
         "license": licence,

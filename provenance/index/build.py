@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,11 +13,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..atomic import sha256_file
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..faults import checkpoint
-from ..progress import ProgressCallback, ProgressUpdate, no_progress
-from ..readers import InputSource, ReaderOptions, discover, read_source
-from ..records import Record, SkippedRecord
+from ..progress import ProgressCallback, no_progress
+from ..readers import InputSource, ReaderOptions, discover
+from ..readers.accounting import ReadTally, accounted_batches
+from ..records import SkippedRecord
 from .params import CorpusInfo, IndexParams
 from .segment import (
     DUPLICATES_SCHEMA,
@@ -74,41 +75,6 @@ def _describe_inputs(sources: Sequence[InputSource]) -> list[dict]:
     ]
 
 
-def _batches(
-    sources: Sequence[InputSource],
-    options: ReaderOptions,
-    builder: SegmentBuilder,
-    strict: bool,
-    progress: ProgressCallback,
-    batch_size: int,
-) -> Iterator[list[Record]]:
-    """Records in batches; skipped ones go to the builder (or raise under ``strict``)."""
-    total = sum(f.stat().st_size for s in sources for f in s.files())
-    done = 0
-    batch: list[Record] = []
-    for source in sources:
-        size = sum(f.stat().st_size for f in source.files())
-        text_bytes = 0
-        for item in read_source(source, options):
-            if isinstance(item, SkippedRecord):
-                if strict:
-                    raise InputError(item.reason, source=item.source, position=item.position, line=item.line)
-                builder.skip(item)
-                continue
-            batch.append(item)
-            text_bytes += len(item.text)
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-                progress(
-                    ProgressUpdate("index", builder.counts.records_read, done + min(text_bytes, size), total)
-                )
-        done += size
-    if batch:
-        yield batch
-    progress(ProgressUpdate("index", builder.counts.records_read, total, total))
-
-
 def _existing_hashes(index: Index) -> dict[str, str]:
     table = index.items(["content_hash", "id"])
     return dict(zip(table.column("content_hash").to_pylist(), table.column("id").to_pylist(), strict=False))
@@ -131,8 +97,14 @@ def _ingest(
     sources = discover(inputs, options)
     workdir = new_workdir(index_dir)
     builder = SegmentBuilder(workdir, corpus, params, seen)
-    for batch in _batches(sources, options, builder, strict, progress, batch_size):
+    tally = ReadTally()
+    batches = accounted_batches(
+        sources, options, batch_size=batch_size, strict=strict, tally=tally, progress=progress, stage="index"
+    )
+    for batch in batches:
         builder.add_batch(batch)
+    for skipped in tally.skipped:
+        builder.skip(skipped)
     builder.finish()
     seq = 1 + max((int(s["id"].split("-")[0]) for s in manifest["segments"]), default=0)
     segment_id, files = publish_segment(index_dir, workdir, seq)

@@ -16,16 +16,16 @@ from ..evidence import EVIDENCE_SCHEMA_VERSION
 from ..index import Index
 from ..progress import ProgressCallback, no_progress
 from ..readers import ReaderOptions, discover
+from ..readers.accounting import ReadTally, accounted_batches
 from ..records import SkippedRecord
 from ..report import write_scan_report
 from ..writers.evidence_files import items_found_table, write_scan_outputs
 from .runner import (
-    ReadState,
     ScanCounts,
     ScanOptions,
     default_jobs,
     matches_table,
-    record_batches,
+    record_tuples,
     run_batches,
 )
 
@@ -109,15 +109,23 @@ def scan(
         }
         for s in sources
     ]
-    state = ReadState()
+    tally = ReadTally()
     counts = ScanCounts()
     rows: list[dict] = []
-    batches = record_batches(sources, reader_options, options.batch_records, options.strict, state, progress)
-    for output in run_batches(opened.path, options, batches, jobs):
+    records = accounted_batches(
+        sources,
+        reader_options,
+        batch_size=options.batch_records,
+        strict=options.strict,
+        tally=tally,
+        progress=progress,
+        stage="scan",
+    )
+    for output in run_batches(opened.path, options, record_tuples(records), jobs):
         counts.add(output.counts)
         rows.extend(output.rows)
-    counts.records_read = state.records_read
-    counts.skipped = len(state.skipped)
+    counts.records_read = tally.records_read
+    counts.skipped = len(tally.skipped)
     matches = matches_table(rows, options)
     items = items_found_table(matches)
     matched_records = len({(r["dataset_file"], r["dataset_row"]) for r in rows})
@@ -145,7 +153,7 @@ def scan(
             "items_found": items.num_rows,
         },
         "shares": _shares(counts, matched_records),
-        "skipped": _skipped_summary(state.skipped),
+        "skipped": _skipped_summary(tally.skipped),
         "run": {
             "started_at": started_at,
             "finished_at": _now(),
@@ -157,4 +165,4 @@ def scan(
     out_dir = Path(out)
     write_scan_outputs(out_dir, matches, items, manifest)
     write_scan_report(out_dir, manifest, matches, items)
-    return ScanResult(out_dir, matches, items, manifest, counts, state.skipped)
+    return ScanResult(out_dir, matches, items, manifest, counts, tally.skipped)

@@ -6,7 +6,7 @@ import hashlib
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,12 +14,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..errors import InputError, UsageError
-from ..evidence import SNIPPET_CONTEXT
+from ..errors import UsageError
+from ..evidence import SNIPPET_CONTEXT, union_length
 from ..index import Index
-from ..progress import ProgressCallback, ProgressUpdate
-from ..readers import InputSource, ReaderOptions, read_source
-from ..records import SkippedRecord
+from ..records import Record
 from ..shingles import shingle_hash, shingle_texts
 from ..verify import AnalysedText, PairEvidence, analyse, compare
 from .candidates import ShingleFilter, find_candidates
@@ -163,7 +161,7 @@ class Scanner:
                 if row is not None:
                     out.rows.append(row)
                     spans.append((row["doc_start"], row["doc_end"]))
-            counts.matched_characters += _union_length(spans)
+            counts.matched_characters += union_length(spans)
         return out
 
     def _verify_pair(self, record: tuple, doc: AnalysedText, number: int, counts: ScanCounts) -> dict | None:
@@ -241,63 +239,18 @@ class Scanner:
         }
 
 
-def _union_length(spans: list[tuple[int, int]]) -> int:
-    """Characters covered by the union of half-open spans."""
-    total, end = 0, -1
-    for start, stop in sorted(spans):
-        start = max(start, end)
-        if stop > start:
-            total += stop - start
-            end = stop
-    return total
-
-
 def _scan_in_worker(records: list[tuple]) -> BatchOutput:
     assert _SCANNER is not None
     return _SCANNER.scan_batch(records)
 
 
-@dataclass
-class ReadState:
-    """Counts of the reading side, shared with the batch producer."""
-
-    records_read: int = 0
-    skipped: list[SkippedRecord] = field(default_factory=list)
-
-
-def record_batches(
-    sources: Sequence[InputSource],
-    options: ReaderOptions,
-    batch_records: int,
-    strict: bool,
-    state: ReadState,
-    progress: ProgressCallback,
-) -> Iterator[list[tuple]]:
-    """Training records as plain tuples, in batches; skipped records are collected in ``state``."""
-    total = sum(f.stat().st_size for s in sources for f in s.files())
-    done = 0
-    batch: list[tuple] = []
-    for source in sources:
-        size = sum(f.stat().st_size for f in source.files())
-        seen_bytes = 0
-        for item in read_source(source, options):
-            state.records_read += 1
-            if isinstance(item, SkippedRecord):
-                if strict:
-                    raise InputError(item.reason, source=item.source, position=item.position, line=item.line)
-                state.skipped.append(item)
-                continue
-            own_id = None if item.id == f"{item.source}:{item.position}" else item.id
-            batch.append((item.source, item.position, item.line, own_id, item.text))
-            seen_bytes += len(item.text)
-            if len(batch) >= batch_records:
-                yield batch
-                batch = []
-                progress(ProgressUpdate("scan", state.records_read, done + min(seen_bytes, size), total))
-        done += size
-    if batch:
-        yield batch
-    progress(ProgressUpdate("scan", state.records_read, total, total))
+def record_tuples(batches: Iterator[list[Record]]) -> Iterator[list[tuple]]:
+    """Batches of records as the plain (file, row, line, own id, text) tuples workers receive."""
+    for batch in batches:
+        yield [
+            (r.source, r.position, r.line, None if r.id == f"{r.source}:{r.position}" else r.id, r.text)
+            for r in batch
+        ]
 
 
 def run_batches(

@@ -41,6 +41,8 @@ _RT_RE = re.compile(r"(?<!\w)rt\s+@\w+:?")
 _MENTION_RE = re.compile(r"(?<!\w)@\w+")
 _HASHTAG_RE = re.compile(r"(?<!\w)#(?=\w)")
 _CHUNK_RE = re.compile(r"\S+")
+# Whitespace-delimited chunks that folding may change: a non-ASCII non-space character, or an '&'.
+_FOLDABLE_CHUNK_RE = re.compile(r"(?<!\S)\S*?(?:[^\s\x00-\x7f]|&)\S*")
 # html.unescape can only change text where '&' is followed by one of these (its own pattern).
 _MAYBE_ENTITY_RE = re.compile(r"&[^\t\n\f <&;]")
 
@@ -129,17 +131,25 @@ def tokenize_with_spans(
 def spans_by_chunks(
     text: str, config: NormalizerConfig = DEFAULT_NORMALIZER
 ) -> tuple[list[str], list[tuple[int, int]]]:
-    """``tokenize_with_spans`` for any text: fold chunk by chunk, keeping a character map."""
+    """``tokenize_with_spans`` for any text: fold chunk by chunk, keeping a character map.
+
+    Only whitespace-delimited chunks that folding can change (a non-ASCII character or an '&')
+    are folded on their own; the text between them is ASCII, where folding is case folding,
+    character for character.
+    """
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for chunk in _CHUNK_RE.finditer(text):
+    pos = 0
+    for chunk in [*_FOLDABLE_CHUNK_RE.finditer(text), None]:
+        c0, c1 = chunk.span() if chunk else (len(text), len(text))
+        if c0 > pos:
+            pieces.append(text[pos:c0].casefold())
+            starts.extend(range(pos, c0))
+            ends.extend(range(pos + 1, c0 + 1))
+        if chunk is None:
+            break
         folded = _fold(chunk.group())
-        c0, c1 = chunk.span()
-        if pieces:
-            pieces.append(" ")
-            starts.append(c0)
-            ends.append(c0)
         pieces.append(folded)
         if len(folded) == c1 - c0:
             starts.extend(range(c0, c1))
@@ -147,6 +157,7 @@ def spans_by_chunks(
         else:
             starts.extend([c0] * len(folded))
             ends.extend([c1] * len(folded))
+        pos = c1
     stripped = _strip("".join(pieces), config)
     tokens: list[str] = []
     spans: list[tuple[int, int]] = []

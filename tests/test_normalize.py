@@ -56,6 +56,62 @@ def test_tokenisers_agree_on_real_text(shared_real) -> None:
         assert tokenize_with_spans(text)[0] == tokenize(text)
 
 
+def reference_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Every whitespace-delimited chunk folded on its own, joined by single spaces (the definition)."""
+    from provenance.normalize import _CHUNK_RE, _TOKEN_RE, DEFAULT_NORMALIZER, _fold, _strip
+
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for chunk in _CHUNK_RE.finditer(text):
+        folded = _fold(chunk.group())
+        c0, c1 = chunk.span()
+        if pieces:
+            pieces.append(" ")
+            starts.append(c0)
+            ends.append(c0)
+        pieces.append(folded)
+        exact = len(folded) == c1 - c0
+        starts.extend(range(c0, c1) if exact else [c0] * len(folded))
+        ends.extend(range(c0 + 1, c1 + 1) if exact else [c1] * len(folded))
+    matches = list(_TOKEN_RE.finditer(_strip("".join(pieces), DEFAULT_NORMALIZER)))
+    return [m.group() for m in matches], [(starts[m.start()], ends[m.end() - 1]) for m in matches]
+
+
+def test_chunk_spans_equal_the_definition_on_tricky_text() -> None:
+    import random
+
+    from provenance.normalize import spans_by_chunks
+
+    pieces = [
+        "ß",
+        "é",
+        "…",
+        "&amp;",
+        "&",
+        "AT&T",
+        " ",
+        "\u00a0",
+        "\n",
+        "RT",
+        " @x:",
+        "https://t.co/a",
+        "ﬁ",
+        "東京",
+        "word",
+        "Word",
+        "\u3000",
+        "½",
+        "™",
+        "e\u0301",
+    ]
+    rng = random.Random(1)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        assert spans_by_chunks(text) == reference_spans(text), repr(text)
+        assert tokenize_with_spans(text) == reference_spans(text), repr(text)
+
+
 @pytest.mark.shared_data
 def test_span_fast_path_equals_chunked_spans(shared_real) -> None:
     import json
@@ -66,4 +122,4 @@ def test_span_fast_path_equals_chunked_spans(shared_real) -> None:
     tweets = json.loads((shared_real / "trump_condensed_2009_2016" / "condensed_2015.json").read_text())
     texts = [json.loads(line)["text"] for line in lines[:400]] + [t["text"] for t in tweets[:3000]]
     for text in texts + ["Plain ASCII text, Café", "ÀB straße"]:
-        assert tokenize_with_spans(text) == spans_by_chunks(text)
+        assert tokenize_with_spans(text) == spans_by_chunks(text) == reference_spans(text)

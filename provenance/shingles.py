@@ -84,11 +84,6 @@ def shingle_strings(tokens: Sequence[str], n: int) -> list[str]:
     return [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
-def shingle_hashes(tokens: Sequence[str], config: ShingleConfig = DEFAULT_SHINGLES) -> np.ndarray:
-    """The shingle hashes of one token list, in position order (shingle ``i`` starts at token ``i``)."""
-    return shingle_batch([tokens], config).hashes
-
-
 @dataclass(frozen=True)
 class ShingleBatch:
     """The shingles of many texts: text ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``."""

@@ -135,11 +135,7 @@ def _ingest(
         }
     )
     commit_manifest(index_dir, manifest)
-    skipped = [
-        SkippedRecord(r["source"], r["position"], r["reason"], r["line"])
-        for r in pq.read_table(index_dir / "segments" / segment_id / "skipped.parquet").to_pylist()
-    ]
-    return BuildResult(index_dir, corpus.name, counts, skipped, time.monotonic() - started)
+    return BuildResult(index_dir, corpus.name, counts, builder.skipped, time.monotonic() - started)
 
 
 def build_index(

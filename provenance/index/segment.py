@@ -127,20 +127,14 @@ class SegmentBuilder:
         self._posting_items: list[np.ndarray] = []
         self._item_shingles: list[np.ndarray] = []
         self._duplicates: list[dict] = []
-        self._skipped: list[dict] = []
+        self.skipped: list[SkippedRecord] = []
+        """Every record read but not indexed, in the order met."""
 
     def skip(self, skipped: SkippedRecord) -> None:
         """Record a record that could not be read."""
         self.counts.records_read += 1
         self.counts.skipped += 1
-        self._skipped.append(
-            {
-                "source": skipped.source,
-                "position": skipped.position,
-                "line": skipped.line,
-                "reason": skipped.reason,
-            }
-        )
+        self.skipped.append(skipped)
 
     def add_batch(self, records: Iterable[Record]) -> None:
         """Normalise, deduplicate, shingle and sketch a batch of records."""
@@ -176,9 +170,7 @@ class SegmentBuilder:
     def skip_counted(self, record: Record, reason: str) -> None:
         """Record a readable record that cannot be indexed (already counted as read)."""
         self.counts.skipped += 1
-        self._skipped.append(
-            {"source": record.source, "position": record.position, "line": record.line, "reason": reason}
-        )
+        self.skipped.append(SkippedRecord(record.source, record.position, reason, record.line))
 
     def _index(self, kept: list[tuple[Record, list[str], str]]) -> None:
         batch = shingle_batch([tokens for _, tokens, _ in kept], self.params.shingles)
@@ -237,7 +229,11 @@ class SegmentBuilder:
         counts = np.concatenate(self._item_shingles) if self._item_shingles else np.zeros(0)
         _save_array(self.workdir / "item_shingles.npy", counts.astype(np.int32))
         _write_parquet(self.workdir / "duplicates.parquet", self._duplicates, DUPLICATES_SCHEMA)
-        _write_parquet(self.workdir / "skipped.parquet", self._skipped, SKIPPED_SCHEMA)
+        skipped_rows = [
+            {"source": r.source, "position": r.position, "line": r.line, "reason": r.reason}
+            for r in self.skipped
+        ]
+        _write_parquet(self.workdir / "skipped.parquet", skipped_rows, SKIPPED_SCHEMA)
         checkpoint("segment complete")
 
 
@@ -278,11 +274,3 @@ class Segment:
     def items_table(self, columns: list[str] | None = None) -> pa.Table:
         """The items (or some of their columns)."""
         return pq.read_table(self.path / "items.parquet", columns=columns, memory_map=True)
-
-    def duplicates_table(self) -> pa.Table:
-        """Records that were exact duplicates of an indexed item."""
-        return pq.read_table(self.path / "duplicates.parquet")
-
-    def skipped_table(self) -> pa.Table:
-        """Records that were read but could not be indexed."""
-        return pq.read_table(self.path / "skipped.parquet")

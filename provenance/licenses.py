@@ -66,10 +66,11 @@ def pattern_error(pattern: str) -> str | None:
         if not any(fnmatch.fnmatchcase(k, text.lower()) for k in _spdx_keys_lower()):
             return f"{pattern!r} matches no SPDX licence identifier"
         return None
-    return _expression_error(text)
+    return expression_error(text)
 
 
-def _expression_error(text: str) -> str | None:
+def expression_error(text: str) -> str | None:
+    """Why ``text`` is not an SPDX licence expression (``LicenseRef-...`` allowed), or ``None``."""
     from license_expression import ExpressionError, get_spdx_licensing
 
     symbols = license_symbols(text)

@@ -105,6 +105,11 @@ def test_build_refuses_to_overwrite_without_force(tmp_path: Path, corpus_file: P
 def test_bad_licence_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="not an SPDX"):
         CorpusInfo("x", "not a licence!")
+    with pytest.raises(UsageError, match="'Foo-1' is not an SPDX licence identifier"):
+        CorpusInfo("x", "Foo-1")
+    with pytest.raises(UsageError, match="wildcards are for policies"):
+        CorpusInfo("x", "CC-BY-*")
+    assert CorpusInfo("x", "(MIT OR Apache-2.0) AND LicenseRef-X-Developer-Agreement").license
 
 
 def test_opening_detects_corruption(tmp_path: Path, corpus_file: Path) -> None:

@@ -6,13 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
+from ..licenses import expression_error, has_wildcard
 from ..lsh import LSHConfig, choose_lsh
 from ..normalize import DEFAULT_NORMALIZER, NormalizerConfig
 from ..shingles import DEFAULT_SHINGLES, ShingleConfig
 from ..sketch import DEFAULT_MINHASH, MinHashConfig
-
-_LICENSE_ID = r"(?:LicenseRef-[A-Za-z0-9.\-]+|[A-Za-z0-9][A-Za-z0-9.\-]*\+?)"
-_LICENSE_EXPR = re.compile(rf"^\(?\s*{_LICENSE_ID}(?:\s+(?:AND|OR|WITH)\s+\(?\s*{_LICENSE_ID}\s*\)?)*\s*\)?$")
 
 
 @dataclass(frozen=True)
@@ -80,9 +78,17 @@ class CorpusInfo:
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise UsageError("corpus name must not be empty")
-        if not _LICENSE_EXPR.match(self.license.strip()):
+        text = self.license.strip()
+        problem = (
+            "wildcards are for policies"
+            if has_wildcard(text)
+            else expression_error(text)
+            if text
+            else "empty"
+        )
+        if problem:
             raise UsageError(
-                f"licence {self.license!r} is not an SPDX identifier or expression "
+                f"licence {self.license!r} is not an SPDX identifier or expression: {problem} "
                 "(e.g. CC-BY-4.0, MIT OR Apache-2.0, LicenseRef-X-Developer-Agreement)"
             )
         if self.acquired is not None and not re.match(r"^\d{4}-\d{2}-\d{2}", self.acquired):

@@ -54,40 +54,80 @@ def _merge(acc, v):  # numba-typed arguments
     return (acc ^ _round(np.uint64(0), v)) * _P1 + _P4
 
 
+@njit(cache=True, inline="always")
+def _xxh64(data, p, end, seed):  # numba-typed arguments
+    """XXH64 of ``data[p:end]`` (the reference algorithm)."""
+    length = end - p
+    if length >= 32:
+        v1, v2, v3, v4 = seed + _P1 + _P2, seed + _P2, seed, seed - _P1
+        while p + 32 <= end:
+            v1 = _round(v1, _read(data, p, 8))
+            v2 = _round(v2, _read(data, p + 8, 8))
+            v3 = _round(v3, _read(data, p + 16, 8))
+            v4 = _round(v4, _read(data, p + 24, 8))
+            p += 32
+        h = _rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)
+        h = _merge(_merge(_merge(_merge(h, v1), v2), v3), v4)
+    else:
+        h = seed + _P5
+    h += np.uint64(length)
+    while p + 8 <= end:
+        h = _rotl(h ^ _round(np.uint64(0), _read(data, p, 8)), 27) * _P1 + _P4
+        p += 8
+    if p + 4 <= end:
+        h = _rotl(h ^ (_read(data, p, 4) * _P1), 23) * _P2 + _P3
+        p += 4
+    while p < end:
+        h = _rotl(h ^ (np.uint64(data[p]) * _P5), 11) * _P1
+        p += 1
+    h ^= h >> np.uint64(33)
+    h *= _P2
+    h ^= h >> np.uint64(29)
+    h *= _P3
+    h ^= h >> np.uint64(32)
+    return h
+
+
 @njit(cache=True, nogil=True)
 def xxh64_kernel(data, offsets, seed, out):  # numba-typed arguments
-    """XXH64 of ``data[offsets[i]:offsets[i + 1]]`` for every i (the reference algorithm)."""
+    """XXH64 of ``data[offsets[i]:offsets[i + 1]]`` for every i."""
     for i in range(offsets.shape[0] - 1):
-        p, end = offsets[i], offsets[i + 1]
-        length = end - p
-        if length >= 32:
-            v1, v2, v3, v4 = seed + _P1 + _P2, seed + _P2, seed, seed - _P1
-            while p + 32 <= end:
-                v1 = _round(v1, _read(data, p, 8))
-                v2 = _round(v2, _read(data, p + 8, 8))
-                v3 = _round(v3, _read(data, p + 16, 8))
-                v4 = _round(v4, _read(data, p + 24, 8))
-                p += 32
-            h = _rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)
-            h = _merge(_merge(_merge(_merge(h, v1), v2), v3), v4)
-        else:
-            h = seed + _P5
-        h += np.uint64(length)
-        while p + 8 <= end:
-            h = _rotl(h ^ _round(np.uint64(0), _read(data, p, 8)), 27) * _P1 + _P4
-            p += 8
-        if p + 4 <= end:
-            h = _rotl(h ^ (_read(data, p, 4) * _P1), 23) * _P2 + _P3
-            p += 4
-        while p < end:
-            h = _rotl(h ^ (np.uint64(data[p]) * _P5), 11) * _P1
-            p += 1
-        h ^= h >> np.uint64(33)
-        h *= _P2
-        h ^= h >> np.uint64(29)
-        h *= _P3
-        h ^= h >> np.uint64(32)
-        out[i] = h
+        out[i] = _xxh64(data, offsets[i], offsets[i + 1], seed)
+
+
+@njit(cache=True, nogil=True)
+def hash_joined_tokens(data, n_texts, seed, out, counts):  # numba-typed arguments
+    """XXH64 of every token of texts joined as ``tokens joined by ' '``, texts joined by ``'\\n'``.
+
+    Writes the token hashes to ``out`` and each text's token count to ``counts``; returns the
+    number of tokens, or -1 when the layout does not hold (an empty token: two separators in a
+    row, or a different number of texts).
+    """
+    n = 0
+    text = 0
+    p = 0
+    end = data.shape[0]
+    start = 0
+    while True:
+        at_end = p == end
+        c = 10 if at_end else data[p]
+        if c == 32 or c == 10:
+            if p == start:  # an empty token, unless the text itself is empty
+                if c == 32 or (p > 0 and data[p - 1] == 32):
+                    return -1
+            else:
+                out[n] = _xxh64(data, start, p, seed)
+                n += 1
+                counts[text] += 1
+            if c == 10:
+                text += 1
+                if text > n_texts:
+                    return -1
+            start = p + 1
+        if at_end:
+            break
+        p += 1
+    return n if text == n_texts else -1
 
 
 # --- tokeniser (see provenance/fasttokens.py for the tables and the contract) -------------------
@@ -100,22 +140,51 @@ def _is_word(c):  # numba-typed arguments
 
 
 @njit(cache=True)
-def _entity(data, p, end):  # numba-typed arguments
-    """After an '&' at p-1: (bytes consumed, decoded character) for the five basic entities, else (0, 0)."""
-    names = ("amp;", "lt;", "gt;", "quot;", "#39;")
-    values = (38, 60, 62, 34, 39)
-    for k in range(5):
-        name = names[k]
-        n = len(name)
-        if p + n <= end:
-            ok = True
-            for j in range(n):
-                if data[p + j] != ord(name[j]):
-                    ok = False
-                    break
-            if ok:
-                return n, values[k]
-    return 0, 0
+def _next_cp(data, p):  # numba-typed arguments
+    """The code point whose UTF-8 encoding starts at ``p``, and where the next one starts."""
+    b0 = data[p]
+    if b0 < 0x80:
+        return np.int64(b0), p + 1
+    if b0 < 0xE0:
+        return ((np.int64(b0) & 0x1F) << 6) | (np.int64(data[p + 1]) & 0x3F), p + 2
+    if b0 < 0xF0:
+        cp = (
+            ((np.int64(b0) & 0x0F) << 12)
+            | ((np.int64(data[p + 1]) & 0x3F) << 6)
+            | (np.int64(data[p + 2]) & 0x3F)
+        )
+        return cp, p + 3
+    cp = (
+        ((np.int64(b0) & 0x07) << 18)
+        | ((np.int64(data[p + 1]) & 0x3F) << 12)
+        | ((np.int64(data[p + 2]) & 0x3F) << 6)
+        | (np.int64(data[p + 3]) & 0x3F)
+    )
+    return cp, p + 4
+
+
+@njit(cache=True)
+def _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes):  # numba
+    """Append the folded form of ``cp`` at ``cps[m:]``; returns how many code points it gave, or
+    0 when the kernel cannot decide it alone."""
+    if cp < 0x10000:
+        n = np.int64(len_bmp[cp])
+        for k in range(n):
+            cps[m + k] = fold_bmp[cp, k]
+            classes[m + k] = cls_bmp[cp, k]
+        return n
+    if 0x1F000 <= cp < 0x1FB00:
+        row = cp - 0x1F000
+        n = np.int64(len_emoji[row])
+        for k in range(n):
+            cps[m + k] = fold_emoji[row, k]
+            classes[m + k] = cls_emoji[row, k]
+        return n
+    if 0x20000 <= cp < 0x2F800:
+        cps[m] = cp
+        classes[m] = _SINGLE
+        return np.int64(1)
+    return np.int64(0)
 
 
 @njit(cache=True)
@@ -126,58 +195,89 @@ def _decode(
     m = 0
     while p < end:
         b0 = data[p]
-        if b0 < 0x80:
-            cp = np.int64(b0)
-            p += 1
-        elif b0 < 0xE0:
-            cp = ((np.int64(b0) & 0x1F) << 6) | (np.int64(data[p + 1]) & 0x3F)
-            p += 2
-        elif b0 < 0xF0:
-            cp = (
-                ((np.int64(b0) & 0x0F) << 12)
-                | ((np.int64(data[p + 1]) & 0x3F) << 6)
-                | (np.int64(data[p + 2]) & 0x3F)
-            )
-            p += 3
-        else:
-            cp = (
-                ((np.int64(b0) & 0x07) << 18)
-                | ((np.int64(data[p + 1]) & 0x3F) << 12)
-                | ((np.int64(data[p + 2]) & 0x3F) << 6)
-                | (np.int64(data[p + 3]) & 0x3F)
-            )
-            p += 4
-        if cp == 38 and p < end:  # '&': HTML entities are decoded before anything else
-            nxt = data[p]
-            if nxt == 35 or (65 <= nxt <= 90) or (97 <= nxt <= 122):
-                used, value = _entity(data, p, end)
-                if used == 0:
-                    return -1
-                cp = np.int64(value)
-                p += used
-        if cp < 0x10000:
-            n = len_bmp[cp]
-            for k in range(n):
-                cps[m] = fold_bmp[cp, k]
-                classes[m] = cls_bmp[cp, k]
-                m += 1
-        elif 0x1F000 <= cp < 0x1FB00:
-            row = cp - 0x1F000
-            n = len_emoji[row]
-            for k in range(n):
-                cps[m] = fold_emoji[row, k]
-                classes[m] = cls_emoji[row, k]
-                m += 1
-        elif 0x20000 <= cp < 0x2F800:
-            n = 1
-            cps[m] = cp
-            classes[m] = _SINGLE
+        if b0 < 0x80 and len_bmp[b0] == 1:  # ASCII: one table read
+            cps[m] = fold_bmp[b0, 0]
+            classes[m] = cls_bmp[b0, 0]
             m += 1
-        else:
-            return -1
+            p += 1
+            continue
+        cp, p = _next_cp(data, p)
+        if cp < 0x10000 and len_bmp[cp] == 1:  # inline: a call per character costs reference counts
+            cps[m] = fold_bmp[cp, 0]
+            classes[m] = cls_bmp[cp, 0]
+            m += 1
+            continue
+        n = _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes)
         if n == 0:
             return -1
+        m += n
     return m
+
+
+@njit(cache=True, inline="always")
+def _is_space(cp):  # numba-typed arguments
+    """Python's ``str.isspace`` (the regex ``\\s``) for one code point."""
+    if cp < 0x80:
+        return (9 <= cp <= 13) or (28 <= cp <= 32)
+    return (
+        cp == 0x85
+        or cp == 0xA0
+        or cp == 0x1680
+        or (0x2000 <= cp <= 0x200A)
+        or cp == 0x2028
+        or cp == 0x2029
+        or cp == 0x202F
+        or cp == 0x205F
+        or cp == 0x3000
+    )
+
+
+@njit(cache=True)
+def _decode_with_sources(
+    data, p, end, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes, first, last
+):  # numba
+    """``_decode``, also giving each folded code point the character span ``[first, last)`` of
+    the text it came from, as ``normalize.tokenize_with_spans`` defines it: character for
+    character, except that in a whitespace-delimited chunk whose folding changes its length every
+    character maps to the whole chunk."""
+    m = 0
+    char = 0
+    chunk_char, chunk_m, changed = -1, 0, False
+    while p < end:
+        cp, p = _next_cp(data, p)
+        if _is_space(cp):
+            if changed:
+                for j in range(chunk_m, m):
+                    first[j], last[j] = chunk_char, char
+            chunk_char, changed = -1, False
+        elif chunk_char < 0:
+            chunk_char, chunk_m = char, m
+        if cp < 0x10000 and len_bmp[cp] == 1:  # inline, as in _decode
+            cps[m] = fold_bmp[cp, 0]
+            classes[m] = cls_bmp[cp, 0]
+            n = 1
+        else:
+            n = _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes)
+        if n == 0:
+            return -1
+        if n != 1:
+            changed = True
+        for j in range(m, m + n):
+            first[j], last[j] = char, char + 1
+        m += n
+        char += 1
+    if changed:
+        for j in range(chunk_m, m):
+            first[j], last[j] = chunk_char, char
+    return m
+
+
+@njit(cache=True, inline="always")
+def _contains(cps, m, cp):  # numba-typed arguments
+    for i in range(m):
+        if cps[i] == cp:
+            return True
+    return False
 
 
 @njit(cache=True, inline="always")
@@ -187,14 +287,21 @@ def _blank(cps, classes, start, stop):  # numba-typed arguments
         classes[j] = _SPACE
 
 
-@njit(cache=True)
-def _prefix(cps, i, m, text):  # numba-typed arguments
-    if i + len(text) > m:
+@njit(cache=True, inline="always")
+def _prefix(cps, i, m, codes):  # numba-typed arguments
+    """Whether ``cps[i:]`` starts with the code points ``codes`` (a tuple of ints)."""
+    if i + len(codes) > m:
         return False
-    for j in range(len(text)):
-        if cps[i + j] != ord(text[j]):
+    for j in range(len(codes)):
+        if cps[i + j] != codes[j]:
             return False
     return True
+
+
+_HTTPS = (104, 116, 116, 112, 115, 58, 47, 47)
+_HTTP = (104, 116, 116, 112, 58, 47, 47)
+_WWW = (119, 119, 119, 46)
+_TCO = (116, 46, 99, 111, 47)
 
 
 @njit(cache=True)
@@ -203,14 +310,18 @@ def _strip_links(cps, classes, m):  # numba-typed arguments
     i = 0
     while i < m:
         n = 0
-        if _prefix(cps, i, m, "https://"):
-            n = 8
-        elif _prefix(cps, i, m, "http://"):
-            n = 7
-        elif _prefix(cps, i, m, "www."):
-            n = 4
-        elif _prefix(cps, i, m, "t.co/") and (i == 0 or not _is_word(classes[i - 1])):
-            n = 5
+        first = cps[i]
+        if first == 104:  # h
+            if _prefix(cps, i, m, _HTTPS):
+                n = 8
+            elif _prefix(cps, i, m, _HTTP):
+                n = 7
+        elif first == 119:  # w
+            if _prefix(cps, i, m, _WWW):
+                n = 4
+        elif first == 116:  # t
+            if _prefix(cps, i, m, _TCO) and (i == 0 or not _is_word(classes[i - 1])):
+                n = 5
         if n > 0 and i + n < m and classes[i + n] != _SPACE:
             j = i
             while j < m and classes[j] != _SPACE:
@@ -326,7 +437,8 @@ def tokenize_kernel(
             text_token_ends[t] = n_tokens
             continue
         _strip_links(cps, classes, m)
-        _strip_retweets_and_mentions(cps, classes, m)
+        if _contains(cps, m, 64):  # both patterns need an '@'
+            _strip_retweets_and_mentions(cps, classes, m)
         i = 0
         while i < m:
             c = classes[i]
@@ -345,3 +457,254 @@ def tokenize_kernel(
                 i += 1
         text_token_ends[t] = n_tokens
     return n_tokens
+
+
+@njit(cache=True, nogil=True)
+def token_spans_kernel(
+    data,
+    offsets,
+    len_bmp,
+    cls_bmp,
+    fold_bmp,
+    len_emoji,
+    cls_emoji,
+    fold_emoji,  # numba
+    cps,
+    classes,
+    first,
+    last,
+    token_starts,
+    token_ends,
+    text_token_ends,
+    fallback,
+):
+    """The character span ``[token_starts[i], token_ends[i])`` of every token ``tokenize_kernel``
+    gives, in the text it came from; texts that need the reference get ``fallback``."""
+    n_tokens = 0
+    for t in range(offsets.shape[0] - 1):
+        m = _decode_with_sources(
+            data,
+            offsets[t],
+            offsets[t + 1],
+            len_bmp,
+            cls_bmp,
+            fold_bmp,
+            len_emoji,
+            cls_emoji,
+            fold_emoji,
+            cps,
+            classes,
+            first,
+            last,
+        )
+        if m < 0:
+            fallback[t] = True
+            text_token_ends[t] = n_tokens
+            continue
+        _strip_links(cps, classes, m)
+        if _contains(cps, m, 64):
+            _strip_retweets_and_mentions(cps, classes, m)
+        i = 0
+        while i < m:
+            c = classes[i]
+            if c == _WORD:
+                token_starts[n_tokens] = first[i]
+                while i < m and classes[i] == _WORD:
+                    i += 1
+                token_ends[n_tokens] = last[i - 1]
+                n_tokens += 1
+            elif c == _SINGLE or c == _SINGLE_NOT_WORD:
+                token_starts[n_tokens], token_ends[n_tokens] = first[i], last[i]
+                n_tokens += 1
+                i += 1
+            else:
+                i += 1
+        text_token_ends[t] = n_tokens
+    return n_tokens
+
+
+# --- candidate generation (see provenance/scanner/candidates.py) --------------------------------
+
+
+@njit(cache=True, nogil=True)
+def set_filter_bits(keys, mask, table):  # numba-typed arguments
+    """Set the bit of every key's low bits in the byte ``table`` (a one-hash Bloom filter)."""
+    for i in range(keys.shape[0]):
+        slot = keys[i] & mask
+        table[slot >> np.uint64(3)] |= np.uint8(1) << np.uint8(slot & np.uint64(7))
+
+
+@njit(cache=True, inline="always")
+def _lower_bound(values, lo, hi, value):  # numba-typed arguments
+    """First position in the sorted ``values[lo:hi]`` not below ``value``."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if values[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, inline="always")
+def _upper_bound(values, lo, hi, value):  # numba-typed arguments
+    """First position in the sorted ``values[lo:hi]`` above ``value``."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if values[mid] <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def _distinct_count(values):  # numba-typed arguments
+    ordered = np.sort(values)
+    n = 0
+    for i in range(ordered.shape[0]):
+        if i == 0 or ordered[i] != ordered[i - 1]:
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def anchor_kernel(
+    hashes,
+    offsets,
+    table,
+    mask,
+    keys,
+    buckets,
+    shift,
+    key_items,
+    item_shingles,
+    min_ratio,
+    max_postings,
+    counter,
+    touched,
+):  # numba-typed arguments
+    """Anchor candidates of a batch against one segment's postings (sorted by hash, then item).
+
+    For each text: its distinct shingle hashes that pass the filter are looked up (``buckets``
+    indexes the postings by the top bits of the hash); the postings of each found hash (at most
+    ``max_postings`` of them) are counted per item. An item is a candidate when its count reaches
+    ``min_ratio`` of its distinct shingles. Returns (text, item, shared, text_distinct) arrays:
+    ``shared`` adds the text's common hashes (over ``max_postings``) the item also holds, so it is
+    the exact number of distinct shingle hashes the pair shares.
+    """
+    cap = 1024
+    out_text = np.empty(cap, np.int64)
+    out_item = np.empty(cap, np.int64)
+    out_shared = np.empty(cap, np.int64)
+    out_distinct = np.empty(cap, np.int64)
+    n_out = 0
+    for t in range(offsets.shape[0] - 1):
+        start, stop = offsets[t], offsets[t + 1]
+        found = np.empty(stop - start, np.uint64)
+        m = 0
+        for i in range(start, stop):
+            h = hashes[i]
+            slot = h & mask
+            if (table[slot >> np.uint64(3)] >> np.uint8(slot & np.uint64(7))) & np.uint8(1):
+                found[m] = h
+                m += 1
+        found = np.sort(found[:m])
+        common_lo = np.empty(m, np.int64)
+        common_hi = np.empty(m, np.int64)
+        n_common = 0
+        n_touched = 0
+        for j in range(m):
+            h = found[j]
+            if j > 0 and h == found[j - 1]:
+                continue
+            b = h >> shift
+            lo = _lower_bound(keys, buckets[b], buckets[b + 1], h)
+            hi = _upper_bound(keys, lo, buckets[b + 1], h)
+            if hi - lo > max_postings:
+                common_lo[n_common] = lo
+                common_hi[n_common] = hi
+                n_common += 1
+                continue
+            for p in range(lo, hi):
+                item = key_items[p]
+                if counter[item] == 0:
+                    touched[n_touched] = item
+                    n_touched += 1
+                counter[item] += 1
+        distinct = -1
+        for k in range(n_touched):
+            item = touched[k]
+            shared = np.int64(counter[item])
+            counter[item] = 0
+            if shared < min_ratio * item_shingles[item]:
+                continue
+            for q in range(n_common):
+                at = _lower_bound(key_items, common_lo[q], common_hi[q], item)
+                if at < common_hi[q] and key_items[at] == item:
+                    shared += 1
+            if distinct < 0:
+                distinct = _distinct_count(hashes[start:stop])
+            if n_out == cap:
+                cap *= 2
+                out_text = _grown(out_text, cap)
+                out_item = _grown(out_item, cap)
+                out_shared = _grown(out_shared, cap)
+                out_distinct = _grown(out_distinct, cap)
+            out_text[n_out] = t
+            out_item[n_out] = item
+            out_shared[n_out] = shared
+            out_distinct[n_out] = distinct
+            n_out += 1
+    return out_text[:n_out], out_item[:n_out], out_shared[:n_out], out_distinct[:n_out]
+
+
+@njit(cache=True)
+def _grown(values, size):  # numba-typed arguments
+    out = np.empty(size, values.dtype)
+    out[: values.shape[0]] = values
+    return out
+
+
+# --- shingles (see provenance/shingles.py for the scheme) ----------------------------------------
+_SHINGLE_PRIME = np.uint64(0x9E3779B185EBCA87)
+_FMIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_FMIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+@njit(cache=True, nogil=True)
+def shingle_kernel(token_hashes, token_offsets, n, offsets, out):  # numba-typed arguments
+    """Each text's shingle hashes from its token hashes: every run of ``n`` consecutive tokens (all
+    of them when it has fewer) folded polynomially, then the MurmurHash3 64-bit finaliser."""
+    for t in range(token_offsets.shape[0] - 1):
+        first, last = token_offsets[t], token_offsets[t + 1]
+        width = min(n, last - first)
+        at = offsets[t]
+        for s in range(first, last - width + 1 if width > 0 else first):
+            h = np.uint64(0)
+            for j in range(width):
+                h = h * _SHINGLE_PRIME + token_hashes[s + j]
+            h ^= np.uint64(width)
+            h ^= h >> np.uint64(33)
+            h *= _FMIX1
+            h ^= h >> np.uint64(33)
+            h *= _FMIX2
+            h ^= h >> np.uint64(33)
+            out[at] = h
+            at += 1
+
+
+@njit(cache=True, nogil=True)
+def distinct_per_text(hashes, offsets):  # numba-typed arguments
+    """Each text's distinct hashes, sorted, concatenated; and how many each text has."""
+    out = np.empty(hashes.shape[0], np.uint64)
+    counts = np.zeros(offsets.shape[0] - 1, np.int64)
+    n = 0
+    for t in range(offsets.shape[0] - 1):
+        ordered = np.sort(hashes[offsets[t] : offsets[t + 1]])
+        for i in range(ordered.shape[0]):
+            if i == 0 or ordered[i] != ordered[i - 1]:
+                out[n] = ordered[i]
+                n += 1
+                counts[t] += 1
+    return out[:n], counts

@@ -112,28 +112,24 @@ class ShingleBatch:
         return np.diff(self.offsets)
 
 
-def _fmix64_array(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(_FMIX1)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(_FMIX2)
-    return h ^ (h >> np.uint64(33))
+def _token_hash_array(token_lists: Sequence[Sequence[str]], lengths: np.ndarray, seed: int) -> np.ndarray:
+    """XXH64 of every token of the batch, in one compiled pass.
 
+    The tokens are joined into one string (spaces between tokens, newlines between texts) so that
+    Python touches each text once, not each token; token lists for which that layout is ambiguous
+    (a token holding a space or a newline, or an empty token) go through an Arrow string array.
+    """
+    from .kernels import hash_joined_tokens
 
-def _token_hash_array(token_lists: Sequence[Sequence[str]], seed: int) -> np.ndarray:
-    """XXH64 of every token of the batch, in one compiled pass over an Arrow string array."""
+    if len(token_lists):
+        data = np.frombuffer("\n".join(map(" ".join, token_lists)).encode("utf-8"), dtype=np.uint8)
+        out = np.empty(int(lengths.sum()) + len(data) + 1, dtype=np.uint64)
+        counts = np.zeros(len(token_lists), dtype=np.int64)
+        n = hash_joined_tokens(data, len(token_lists), np.uint64(seed), out, counts)
+        if n >= 0 and np.array_equal(counts, lengths):
+            return out[:n]
     flat = pa.array([t for tokens in token_lists for t in tokens], type=pa.large_string())
     return xxh64_strings(flat, seed)
-
-
-def _combine_windows(th: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
-    """Shingle hashes of the ``width``-token windows starting at ``starts``."""
-    h = np.zeros(len(starts), dtype=np.uint64)
-    prime = np.uint64(_PRIME)
-    with np.errstate(over="ignore"):
-        for j in range(width):
-            h = h * prime + th[starts + j]
-        return _fmix64_array(h ^ np.uint64(width))
 
 
 def shingle_batch(
@@ -142,7 +138,8 @@ def shingle_batch(
     """Shingle hashes of many token lists at once (vectorised over the whole batch)."""
     lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
     token_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    return _shingles_of_token_hashes(_token_hash_array(token_lists, config.seed), token_offsets, config.n)
+    hashes = _token_hash_array(token_lists, lengths, config.seed)
+    return shingles_of_token_hashes(hashes, token_offsets, config.n)
 
 
 def shingle_texts(
@@ -157,25 +154,17 @@ def shingle_texts(
     from .fasttokens import tokenize_texts
 
     tokens, token_offsets, _ = tokenize_texts(list(texts), normalizer)
-    batch = _shingles_of_token_hashes(xxh64_strings(tokens, config.seed), token_offsets, config.n)
+    batch = shingles_of_token_hashes(xxh64_strings(tokens, config.seed), token_offsets, config.n)
     return ShingleBatch(batch.hashes, batch.offsets, tokens, token_offsets)
 
 
-def _shingles_of_token_hashes(th: np.ndarray, token_offsets: np.ndarray, n: int) -> ShingleBatch:
-    """Combine each text's consecutive token hashes into its shingle hashes."""
+def shingles_of_token_hashes(th: np.ndarray, token_offsets: np.ndarray, n: int) -> ShingleBatch:
+    """Combine each text's consecutive token hashes into its shingle hashes (compiled)."""
+    from .kernels import shingle_kernel
+
     lengths = np.diff(token_offsets)
     shingle_counts = np.where(lengths >= n, lengths - n + 1, np.minimum(lengths, 1))
     offsets = np.concatenate(([0], np.cumsum(shingle_counts))).astype(np.int64)
     hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
-    full = lengths >= n
-    if full.any():
-        counts = shingle_counts[full]
-        doc_starts = token_offsets[:-1][full]
-        out_starts = offsets[:-1][full]
-        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        starts = np.repeat(doc_starts, counts) + within
-        hashes[np.repeat(out_starts, counts) + within] = _combine_windows(th, starts, n)
-    for i in np.flatnonzero((lengths > 0) & ~full):
-        width = int(lengths[i])
-        hashes[offsets[i]] = _combine_windows(th, token_offsets[i : i + 1], width)[0]
+    shingle_kernel(th, token_offsets.astype(np.int64), int(n), offsets, hashes)
     return ShingleBatch(hashes=hashes, offsets=offsets)

@@ -34,6 +34,11 @@ class AnalysedText:
     @cached_property
     def spans(self) -> list[tuple[int, int]]:
         """``(start, end)`` of each token in ``text`` (only needed for reported matches)."""
+        from .fasttokens import token_spans
+
+        spans = token_spans(self.text, self.normalizer)
+        if spans is not None and len(spans) == len(self.tokens):
+            return spans
         tokens, spans = tokenize_with_spans(self.text, self.normalizer)
         if tokens != self.tokens:  # cannot happen for the tested normaliser; never mis-point
             return [(0, len(self.text))] * len(self.tokens)

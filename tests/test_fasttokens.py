@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from provenance.fasttokens import tokenize_texts
-from provenance.normalize import NormalizerConfig, tokenize
+from provenance.fasttokens import token_spans, tokenize_texts
+from provenance.normalize import NormalizerConfig, tokenize, tokenize_with_spans
 from provenance.shingles import shingle_batch, shingle_texts
 
 PIECES = [
@@ -18,6 +18,19 @@ PIECES = [
     "RT @", "ｒｔ", "＠", "ｈｔｔｐ://", "\u2028", "Σ", "ς", "\u212a", "ǅ", "ŉ", "\U00020000",
     "\U0002f800", "𝐀",
 ]  # fmt: skip
+
+
+def assert_same_spans(texts: list[str]) -> int:
+    """The kernel's token spans equal the reference's wherever it gives them; returns how many
+    texts it left to the reference."""
+    left = 0
+    for text in texts:
+        spans = token_spans(text)
+        if spans is None:
+            left += 1
+        else:
+            assert spans == tokenize_with_spans(text)[1], repr(text)
+    return left
 
 
 def assert_same_tokens(texts: list[str], config: NormalizerConfig | None = None) -> int:
@@ -33,6 +46,13 @@ def test_random_texts_from_tricky_pieces() -> None:
     texts = ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 25))) for _ in range(20000)]
     fallbacks = assert_same_tokens(texts)
     assert fallbacks < len(texts)  # the kernel decides most texts itself
+    assert assert_same_spans(texts) < len(texts)
+
+
+def test_spans_of_chunks_whose_folding_changes_length() -> None:
+    texts = ["ﬁne Straße x", "a\u00a0ßb c", "½ off…now", "Ǆ\u2028ǅ", "x &amp; y", "plain ascii text"]
+    assert assert_same_spans(texts) == 1  # only the text with an entity goes to the reference
+    assert token_spans("ﬁne day") == [(0, 3), (4, 7)]  # 'ﬁ' folds to two letters: the chunk maps whole
 
 
 def test_mentions_follow_re_sub_semantics() -> None:
@@ -63,3 +83,4 @@ def test_real_tweets_and_pages(shared_real) -> None:
     )
     fallbacks = assert_same_tokens(texts)
     assert fallbacks < 0.02 * len(texts)
+    assert assert_same_spans(texts[::10]) < 0.1 * len(texts[::10])

@@ -30,6 +30,31 @@ def test_batch_shingles_equal_scalar_reference() -> None:
         assert batch.of(i).tolist() == [shingle_hash(s) for s in shingle_strings(toks, 3)]
 
 
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        [["a", ""], ["b"]],  # an empty token
+        [["x\ny", "z"], []],  # a newline inside a token
+        [[], [], ["only"]],  # empty texts around
+        [["a", "b"], [""]],  # a text of one empty token
+    ],
+)
+def test_token_lists_the_joined_layout_cannot_hold(tokens: list[list[str]]) -> None:
+    from provenance.shingles import combine_token_hashes, token_hash
+
+    batch = shingle_batch(tokens)
+    for i, toks in enumerate(tokens):
+        expected = (
+            [
+                combine_token_hashes([token_hash(t) for t in toks[j : j + 3]])
+                for j in range(max(1, len(toks) - 2))
+            ]
+            if toks
+            else []
+        )
+        assert batch.of(i).tolist() == expected
+
+
 @pytest.mark.parametrize(("num_perm", "seed", "n"), [(128, 1, 3), (64, 7, 2), (256, 42, 5)])
 def test_signatures_match_datasketch_on_synthetic_text(num_perm: int, seed: int, n: int) -> None:
     rng = np.random.default_rng(seed)

@@ -24,16 +24,17 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from ..arrays import distinct_pairs
-from ..fasttokens import normalize_texts
+from ..fasttokens import tokenize_texts
 from ..faults import checkpoint
 from ..lsh import band_keys
 from ..records import Record, SkippedRecord
-from ..shingles import shingle_batch
+from ..shingles import shingles_of_token_hashes
 from ..sketch import minhash_signatures
+from ..xxh64 import xxh64_strings
 from .params import CorpusInfo, IndexParams
 
 ITEMS_SCHEMA = pa.schema(
@@ -90,6 +91,21 @@ def content_hash(normalized: str) -> str:
     return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
 
 
+def _joined(tokens: pa.Array, offsets: np.ndarray) -> list[str]:
+    """Each text's normalised form: its tokens joined by single spaces."""
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), tokens)
+    return pc.binary_join(lists, pa.scalar(" ", type=pa.large_string())).to_pylist()
+
+
+def _select(values: np.ndarray, offsets: np.ndarray, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The slices ``values[offsets[i]:offsets[i + 1]]`` of ``rows``, concatenated, and their offsets."""
+    rows_array = np.asarray(rows, dtype=np.int64)
+    starts, lengths = offsets[rows_array], np.diff(offsets)[rows_array]
+    new_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    positions = np.repeat(starts - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
+    return values[positions], new_offsets
+
+
 def _write_parquet(path: Path, rows: list[dict], schema: pa.Schema) -> None:
     table = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(table, path, compression="zstd")
@@ -137,16 +153,18 @@ class SegmentBuilder:
         self.skipped.append(skipped)
 
     def add_batch(self, records: Iterable[Record]) -> None:
-        """Normalise, deduplicate, shingle and sketch a batch of records."""
-        kept: list[tuple[Record, list[str], str]] = []
+        """Normalise, deduplicate, shingle and sketch a batch of records (columnar: one compiled
+        tokeniser pass, one token-hash pass, one shingle pass for the whole batch)."""
         records = list(records)
-        normalized = normalize_texts([r.text for r in records], self.params.normalizer)
-        for record, text in zip(records, normalized, strict=True):
+        tokens, token_offsets, _ = tokenize_texts([r.text for r in records], self.params.normalizer)
+        normalized = _joined(tokens, token_offsets)
+        kept: list[int] = []
+        digests: list[str] = []
+        for i, (record, text) in enumerate(zip(records, normalized, strict=True)):
             self.counts.records_read += 1
             if not text:
                 self.skip_counted(record, "no words left after normalisation (only links, mentions or emoji)")
                 continue
-            tokens = text.split(" ")
             digest = content_hash(text)
             first = self.seen.get(digest)
             if first is not None:
@@ -162,9 +180,11 @@ class SegmentBuilder:
                 )
                 continue
             self.seen[digest] = record.id
-            kept.append((record, tokens, digest))
+            kept.append(i)
+            digests.append(digest)
         if kept:
-            self._index(kept)
+            token_hashes = xxh64_strings(tokens, self.params.shingles.seed)
+            self._index([records[i] for i in kept], digests, *_select(token_hashes, token_offsets, kept))
         checkpoint("batch")
 
     def skip_counted(self, record: Record, reason: str) -> None:
@@ -172,41 +192,48 @@ class SegmentBuilder:
         self.counts.skipped += 1
         self.skipped.append(SkippedRecord(record.source, record.position, reason, record.line))
 
-    def _index(self, kept: list[tuple[Record, list[str], str]]) -> None:
-        batch = shingle_batch([tokens for _, tokens, _ in kept], self.params.shingles)
+    def _index(
+        self, kept: list[Record], digests: list[str], token_hashes: np.ndarray, token_offsets: np.ndarray
+    ) -> None:
+        from ..kernels import distinct_per_text
+
+        batch = shingles_of_token_hashes(token_hashes, token_offsets, self.params.shingles.n)
         self._signatures.append(minhash_signatures(batch, self.params.minhash))
+        keys, counts = distinct_per_text(batch.hashes, batch.offsets)
         first_local = self.counts.indexed
-        local = np.repeat(np.arange(first_local, first_local + len(kept), dtype=np.uint32), batch.counts())
-        items, keys = distinct_pairs(local, batch.hashes)
-        self._posting_items.append(items)
         self._posting_keys.append(keys)
-        self._item_shingles.append(np.bincount(items.astype(np.int64) - first_local, minlength=len(kept)))
-        rows = [
-            self._item_row(record, tokens, digest, int(n))
-            for (record, tokens, digest), n in zip(kept, self._item_shingles[-1], strict=False)
-        ]
-        self._items_writer.write_table(pa.Table.from_pylist(rows, schema=ITEMS_SCHEMA))
+        self._posting_items.append(
+            np.repeat(np.arange(first_local, first_local + len(kept), dtype=np.uint32), counts)
+        )
+        self._item_shingles.append(counts)
+        self._items_writer.write_table(self._items_table(kept, digests, np.diff(token_offsets), counts))
         self.counts.indexed += len(kept)
 
-    def _item_row(self, record: Record, tokens: list[str], digest: str, n_shingles: int) -> dict:
-        meta = dict(record.meta)
-        extra = {k: v for k, v in meta.items() if k not in (*_KNOWN_META, "deleted")}
-        return {
-            "id": record.id,
-            "corpus": self.corpus.name,
-            "license": self.corpus.license,
-            "owner": self.corpus.owner,
-            "text": record.text,
-            "content_hash": digest,
-            "n_tokens": len(tokens),
-            "n_shingles": n_shingles,
-            "source": record.source,
-            "position": record.position,
-            "line": record.line,
-            **{k: meta.get(k) for k in _KNOWN_META},
-            "deleted": meta.get("deleted") == "true",
-            "meta": json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else "{}",
+    def _items_table(
+        self, kept: list[Record], digests: list[str], n_tokens: np.ndarray, n_shingles: np.ndarray
+    ) -> pa.Table:
+        """The items' rows, built column by column."""
+        n = len(kept)
+        metas = [r.meta for r in kept]
+        extras = [{k: v for k, v in m.items() if k not in (*_KNOWN_META, "deleted")} for m in metas]
+        columns = {
+            "id": [r.id for r in kept],
+            "corpus": [self.corpus.name] * n,
+            "license": [self.corpus.license] * n,
+            "owner": [self.corpus.owner] * n,
+            "text": [r.text for r in kept],
+            "content_hash": digests,
+            "n_tokens": n_tokens.astype(np.int32),
+            "n_shingles": n_shingles.astype(np.int32),
+            "source": [r.source for r in kept],
+            "position": [r.position for r in kept],
+            "line": [r.line for r in kept],
+            **{k: [m.get(k) for m in metas] for k in _KNOWN_META},
+            "deleted": [m.get("deleted") == "true" for m in metas],
+            "meta": [json.dumps(e, sort_keys=True, ensure_ascii=False) if e else "{}" for e in extras],
         }
+        arrays = [pa.array(columns[f.name], type=f.type) for f in ITEMS_SCHEMA]
+        return pa.Table.from_arrays(arrays, schema=ITEMS_SCHEMA)
 
     def finish(self) -> None:
         """Write the lookup tables and close the segment's files (all fsynced)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..arrays import distinct_pairs, unique_counts, unique_inverse, unique_values
+from ..arrays import unique_values
 from ..index import Index
 from ..lsh import band_keys
 from ..shingles import ShingleBatch
@@ -36,6 +36,10 @@ class Candidates:
     """Global item number in the index."""
     by_anchor: np.ndarray
     by_lsh: np.ndarray
+    shared: np.ndarray
+    """Distinct shingle hashes the pair shares (exact, from the postings); -1 for LSH-only pairs."""
+    text_shingles: np.ndarray
+    """Distinct shingle hashes of the training text; -1 for LSH-only pairs."""
 
 
 def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,20 +54,18 @@ class ShingleFilter:
     """A bitmap over the low bits of every indexed shingle hash (about 16 bits per shingle).
 
     Most shingles of a training text are in no licensed item; one memory access per shingle rules
-    them out before the binary search in the postings. False positives only cost that search.
+    them out before the search in the postings. False positives only cost that search.
     """
 
     def __init__(self, index: Index) -> None:
+        from ..kernels import set_filter_bits
+
         total = sum(len(s.shingle_keys) for s in index.segments)
         self.bits = max(20, int(np.ceil(np.log2(max(total, 1) * 16))))
         self.mask = np.uint64((1 << self.bits) - 1)
         self.table = np.zeros(1 << (self.bits - 3), dtype=np.uint8)
         for segment in index.segments:
-            slots = unique_values(np.asarray(segment.shingle_keys) & self.mask)
-            byte = slots >> np.uint64(3)
-            bit = (np.uint64(1) << (slots & np.uint64(7))).astype(np.uint8)
-            starts = np.flatnonzero(np.append(True, byte[1:] != byte[:-1]))
-            self.table[byte[starts]] |= np.bitwise_or.reduceat(bit, starts) if len(bit) else bit
+            set_filter_bits(np.asarray(segment.shingle_keys), self.mask, self.table)
 
     def may_contain(self, hashes: np.ndarray) -> np.ndarray:
         """False where the hash is certainly not in the index."""
@@ -73,6 +75,24 @@ class ShingleFilter:
         )
 
 
+class PostingsLookup:
+    """One segment's postings, with a table of where each run of leading hash bits starts.
+
+    The hashes are uniform, so a bucket holds about four keys and a lookup is one table read and a
+    search of a few keys instead of a binary search of the whole array.
+    """
+
+    def __init__(self, keys: np.ndarray, items: np.ndarray, n_items: int) -> None:
+        self.keys = np.asarray(keys)
+        self.items = np.asarray(items)
+        bits = max(1, min(32, int(np.log2(max(len(self.keys), 1))) - 2))
+        self.shift = np.uint64(64 - bits)
+        per_bucket = np.bincount((self.keys >> self.shift).astype(np.int64), minlength=1 << bits)
+        self.buckets = np.concatenate(([0], np.cumsum(per_bucket))).astype(np.int64)
+        self.counter = np.zeros(n_items, dtype=np.uint32)
+        self.touched = np.zeros(n_items, dtype=np.uint32)
+
+
 def anchor_pairs(
     index: Index,
     batch: ShingleBatch,
@@ -80,29 +100,35 @@ def anchor_pairs(
     min_ratio: float,
     max_postings: int,
     shingle_filter: ShingleFilter,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(text, item) pairs whose shared distinct shingles reach ``min_ratio`` of the item's."""
-    n_texts = len(batch.offsets) - 1
-    text_of = np.repeat(np.arange(n_texts, dtype=np.int64), batch.counts())
-    maybe = shingle_filter.may_contain(batch.hashes)
-    pair_texts, pair_hashes = distinct_pairs(text_of[maybe], batch.hashes[maybe])
-    unique_hashes, inverse = unique_inverse(pair_hashes)
-    texts_found, items_found = [], []
-    for segment, offset in zip(index.segments, index.offsets[:-1], strict=False):
-        lo = np.searchsorted(segment.shingle_keys, unique_hashes, side="left")
-        hi = np.searchsorted(segment.shingle_keys, unique_hashes, side="right")
-        n = (hi - lo)[inverse]
-        keep = (n > 0) & (n <= max_postings)
-        positions, owner = _expand_ranges(lo[inverse][keep], hi[inverse][keep])
-        texts_found.append(pair_texts[keep][owner])
-        items_found.append(np.asarray(segment.shingle_items)[positions].astype(np.int64) + int(offset))
-    texts = np.concatenate(texts_found) if texts_found else np.zeros(0, np.int64)
-    items = np.concatenate(items_found) if items_found else np.zeros(0, np.int64)
-    key = texts * max(index.n_items, 1) + items
-    unique_keys, shared = unique_counts(key)
-    found_texts, found_items = np.divmod(unique_keys, max(index.n_items, 1))
-    keep = shared >= min_ratio * item_shingles[found_items]
-    return found_texts[keep], found_items[keep]
+    lookups: list[PostingsLookup],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(text, item, shared, text_shingles) for pairs whose shared distinct shingles reach
+    ``min_ratio`` of the item's (one compiled pass per segment)."""
+    from ..kernels import anchor_kernel
+
+    parts = []
+    for lookup, offset, stop in zip(lookups, index.offsets[:-1], index.offsets[1:], strict=True):
+        texts, items, shared, distinct = anchor_kernel(
+            batch.hashes,
+            batch.offsets,
+            shingle_filter.table,
+            shingle_filter.mask,
+            lookup.keys,
+            lookup.buckets,
+            lookup.shift,
+            lookup.items,
+            item_shingles[offset:stop],
+            float(min_ratio),
+            int(max_postings),
+            lookup.counter,
+            lookup.touched,
+        )
+        parts.append((texts, items + int(offset), shared, distinct))
+    if not parts:
+        return tuple(np.zeros(0, np.int64) for _ in range(4))  # type: ignore[return-value]
+    texts, items, shared, distinct = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.lexsort((items, texts))
+    return texts[order], items[order], shared[order], distinct[order]
 
 
 def lsh_pairs(index: Index, batch: ShingleBatch, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,9 +161,12 @@ def find_candidates(
     max_postings: int,
     lsh_max_shingles: int,
     shingle_filter: ShingleFilter,
+    lookups: list[PostingsLookup],
 ) -> Candidates:
     """Union of anchor and LSH candidates for one batch of training texts."""
-    a_texts, a_items = anchor_pairs(index, batch, item_shingles, min_ratio, max_postings, shingle_filter)
+    a_texts, a_items, a_shared, a_distinct = anchor_pairs(
+        index, batch, item_shingles, min_ratio, max_postings, shingle_filter, lookups
+    )
     short = np.flatnonzero((batch.counts() > 0) & (batch.counts() <= lsh_max_shingles))
     l_texts, l_items = lsh_pairs(index, batch, short)
     n = max(index.n_items, 1)
@@ -145,4 +174,9 @@ def find_candidates(
     lsh_keys = l_texts * n + l_items
     keys = np.union1d(anchor_keys, lsh_keys)
     texts, items = np.divmod(keys, n)
-    return Candidates(texts, items, np.isin(keys, anchor_keys), np.isin(keys, lsh_keys))
+    by_anchor = np.isin(keys, anchor_keys)
+    shared = np.full(len(keys), -1, dtype=np.int64)
+    text_shingles = np.full(len(keys), -1, dtype=np.int64)
+    where = np.searchsorted(keys, anchor_keys)  # anchor_keys are sorted and distinct
+    shared[where], text_shingles[where] = a_shared, a_distinct
+    return Candidates(texts, items, by_anchor, np.isin(keys, lsh_keys), shared, text_shingles)

@@ -20,7 +20,7 @@ from ..index import Index
 from ..records import Record
 from ..shingles import shingle_hash, shingle_texts
 from ..verify import AnalysedText, PairEvidence, analyse, compare
-from .candidates import ShingleFilter, find_candidates
+from .candidates import Candidates, PostingsLookup, ShingleFilter, find_candidates
 
 ITEM_COLUMNS = [
     "id",
@@ -125,6 +125,9 @@ class Scanner:
         self.items = self.index.items(ITEM_COLUMNS)
         self.item_tokens = self.items.column("n_tokens").to_numpy()
         self.shingle_filter = ShingleFilter(self.index)
+        self.lookups = [
+            PostingsLookup(s.shingle_keys, s.shingle_items, s.n_items) for s in self.index.segments
+        ]
         self._analysed: dict[int, AnalysedText] = {}
 
     def item(self, number: int) -> AnalysedText:
@@ -147,16 +150,17 @@ class Scanner:
             opts.max_postings,
             opts.lsh_max_shingles,
             self.shingle_filter,
+            self.lookups,
         )
         counts.candidates = len(found.texts)
         counts.candidates_by_anchor = int(found.by_anchor.sum())
         counts.candidates_by_lsh = int(found.by_lsh.sum())
         out = BatchOutput(counts)
-        for t in np.unique(found.texts):
-            record = records[int(t)]
-            doc = analyse(record[4], self.n, self.params.normalizer, batch.tokens_of(int(t)))
+        for t, items in self._pairs_to_verify(found, counts):
+            record = records[t]
+            doc = analyse(record[4], self.n, self.params.normalizer, batch.tokens_of(t))
             spans = []
-            for item_number in found.items[found.texts == t]:
+            for item_number in items:
                 row = self._verify_pair(record, doc, int(item_number), counts)
                 if row is not None:
                     out.rows.append(row)
@@ -164,15 +168,37 @@ class Scanner:
             counts.matched_characters += union_length(spans)
         return out
 
-    def _verify_pair(self, record: tuple, doc: AnalysedText, number: int, counts: ScanCounts) -> dict | None:
-        """Verify one candidate; items below the information floor are set aside unverified."""
+    def _pairs_to_verify(self, found: Candidates, counts: ScanCounts) -> list[tuple[int, np.ndarray]]:
+        """Candidates above the information floor whose exact shingle-hash measures can pass, by text.
+
+        Items below the floor are set aside. Every other pair is verified: first on the distinct
+        shingle hashes the postings gave (equal shingles have equal hashes, so a pair that fails here
+        cannot pass on strings), then, for the pairs that pass, on shingle strings (``compare``).
+        """
         opts = self.options
-        if self.item_tokens[number] < opts.min_item_tokens and not opts.include_low_information:
-            counts.set_aside_low_information += 1
-            return None
+        low = self.item_tokens[found.items] < opts.min_item_tokens
+        if opts.include_low_information:
+            low[:] = False
+        counts.set_aside_low_information += int(low.sum())
+        counts.verified += int((~low).sum())
+        item_shingles = self.item_shingles[found.items]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            containment = found.shared / item_shingles
+            jaccard = found.shared / (item_shingles + found.text_shingles - found.shared)
+        measured = found.shared >= 0
+        possible = ~measured | (containment >= opts.min_containment) | (jaccard >= opts.min_jaccard)
+        counts.rejected += int((~low & ~possible).sum())
+        keep = ~low & possible
+        texts, items = found.texts[keep], found.items[keep]
+        if len(texts) == 0:
+            return []
+        starts = np.flatnonzero(np.append(True, texts[1:] != texts[:-1]))
+        return [(int(texts[a]), items[a:b]) for a, b in zip(starts, [*starts[1:], len(texts)], strict=True)]
+
+    def _verify_pair(self, record: tuple, doc: AnalysedText, number: int, counts: ScanCounts) -> dict | None:
+        """Verify one candidate on shingle strings (its shingle-hash measures have passed)."""
         item = self.item(number)
         evidence = compare(item, doc, self.n)
-        counts.verified += 1
         if evidence is None or not self._reportable(evidence):
             counts.rejected += 1
             return None

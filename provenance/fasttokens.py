@@ -89,8 +89,9 @@ def _cache_file() -> Path:
     digest = hashlib.sha256(Path(__file__).read_bytes() + unicodedata.unidata_version.encode()).hexdigest()[
         :16
     ]
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "provenance"
-    return root / f"token-tables-{digest}.npz"
+    from .lsh import cache_dir
+
+    return cache_dir() / f"token-tables-{digest}.npz"
 
 
 @lru_cache(maxsize=1)

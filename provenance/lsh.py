@@ -9,8 +9,11 @@ with probability at least ``min_recall``: exact verification restores precision 
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -48,17 +51,50 @@ class LSHConfig:
 @lru_cache(maxsize=32)
 def choose_lsh(threshold: float, num_perm: int, min_recall: float = 0.95) -> LSHConfig:
     """Bands and rows from datasketch's optimiser with the false-negative weight raised until the
-    probability of proposing a pair at ``threshold`` reaches ``min_recall``."""
-    from datasketch.lsh import _optimal_param  # imports scipy: only when parameters are chosen
+    probability of proposing a pair at ``threshold`` reaches ``min_recall``.
 
+    The optimiser integrates numerically for every split of ``num_perm`` (about 0.7 s), so its
+    answer is kept in the user's cache directory, keyed by the arguments and datasketch's version.
+    """
     if not 0.0 < threshold < 1.0:
         raise UsageError(f"LSH threshold must be between 0 and 1, got {threshold}")
+    from importlib.metadata import version
+
+    key = f"{threshold!r}/{num_perm}/{min_recall!r}/datasketch-{version('datasketch')}"
+    cache = cache_dir() / "lsh-params.json"
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known.get(key), list) and len(known[key]) == 2:
+        bands, rows = (int(v) for v in known[key])
+        return LSHConfig(threshold, bands, rows, min_recall)
+    config = _optimise(threshold, num_perm, min_recall)
+    known[key] = [config.bands, config.rows]
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return config
+
+
+def _optimise(threshold: float, num_perm: int, min_recall: float) -> LSHConfig:
+    from datasketch.lsh import _optimal_param  # imports scipy: only when parameters are chosen
+
     for fn_weight in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99):
         bands, rows = _optimal_param(threshold, num_perm, 1.0 - fn_weight, fn_weight)
         config = LSHConfig(threshold, bands, rows, min_recall)
         if config.candidate_probability(threshold) >= min_recall:
             return config
     return LSHConfig(threshold, num_perm, 1, min_recall)
+
+
+def cache_dir() -> Path:
+    """Where derived tables are kept between runs (``$XDG_CACHE_HOME/provenance``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "provenance"
 
 
 def band_keys(signatures: np.ndarray, config: LSHConfig) -> np.ndarray:

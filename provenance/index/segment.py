@@ -265,16 +265,27 @@ class SegmentBuilder:
 
 
 def write_band_tables(workdir: Path, signatures: np.ndarray, params: IndexParams) -> None:
-    """``band_keys.npy`` and ``band_items.npy`` for these signatures."""
+    """``band_keys.npy`` and ``band_items.npy`` for these signatures (bands sorted on all cores:
+    numpy's sort releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     keys = band_keys(signatures, params.lsh)
-    order = np.argsort(keys, axis=1, kind="stable")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        order = np.stack(list(pool.map(lambda band: np.argsort(band, kind="stable"), keys)))
     _save_array(workdir / "band_keys.npy", np.take_along_axis(keys, order, axis=1))
     _save_array(workdir / "band_items.npy", order.astype(np.uint32))
 
 
 def write_postings(workdir: Path, keys: np.ndarray, items: np.ndarray) -> None:
-    """``shingle_keys.npy`` and ``shingle_items.npy``, sorted by (hash, item)."""
-    order = np.lexsort((items, keys))
+    """``shingle_keys.npy`` and ``shingle_items.npy``, sorted by (hash, item).
+
+    Where ``items`` is ascending (as the builder appends it), a stable sort on the hashes alone
+    gives that order; otherwise (compaction) both columns are sorted on.
+    """
+    if len(items) < 2 or bool(np.all(items[1:] >= items[:-1])):
+        order = np.argsort(keys, kind="stable")
+    else:
+        order = np.lexsort((items, keys))
     _save_array(workdir / "shingle_keys.npy", keys[order])
     _save_array(workdir / "shingle_items.npy", items[order])
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from provenance.readers.base import InputSource, ReaderOptions
-from provenance.readers.common import Emitter, ReadItem, clean_meta, extra_meta, first_field, to_str
+from provenance.readers.common import Emitter, ReadItem, extra_meta, first_field, to_str
 from provenance.readers.compression import open_text, strip_compression
 from provenance.readers.jsonstream import JsonError, JsonValue, iter_json_document, iter_json_lines
 
@@ -58,8 +58,12 @@ def generic_record(emitter: Emitter, obj: Any, line: int | None, options: Reader
     text = to_str(first_field(obj, fields))
     record_id = to_str(first_field(obj, options.id_fields()))
     url = obj.get("url")
-    meta = clean_meta(url=url if isinstance(url, str) else None) | extra_meta(obj, options.meta_fields)
-    return emitter.record(record_id, text, line, meta, missing_text=missing_text_reason(fields))
+    meta = {"url": url} if isinstance(url, str) and url else {}
+    if options.meta_fields:
+        meta |= extra_meta(obj, options.meta_fields)
+    if text is None:
+        return emitter.skip(missing_text_reason(fields), line)
+    return emitter.record(record_id, text, line, meta)
 
 
 def missing_text_reason(fields: tuple[str, ...]) -> str:

@@ -1,0 +1,72 @@
+"""The compiled candidate search: its pairs and shared counts equal set arithmetic on the hashes."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from synthetic import write_jsonl
+
+from provenance.index import CorpusInfo, Index, add_to_index, build_index
+from provenance.scanner.candidates import PostingsLookup, ShingleFilter, anchor_pairs
+from provenance.shingles import shingle_texts
+
+WORDS = [f"w{i}" for i in range(60)]
+COMMON = "one of the best things"  # in every item: its shingles are common
+
+
+def _items(rng: random.Random, n: int) -> list[dict]:
+    return [
+        {"id": f"i{k}", "text": f"{COMMON} " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))}
+        for k in range(n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def two_segments(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, list[str]]:
+    rng = random.Random(7)
+    root = tmp_path_factory.mktemp("candidates")
+    items = _items(rng, 120)
+    build_index([write_jsonl(root / "a.jsonl", items[:70])], root / "idx", CorpusInfo("c", "MIT"))
+    add_to_index([write_jsonl(root / "b.jsonl", items[70:])], root / "idx", CorpusInfo("d", "MIT"))
+    return Index.open(root / "idx"), [i["text"] for i in items]
+
+
+@pytest.mark.parametrize("max_postings", [1000, 3])  # 3: the common shingles are not expanded
+def test_anchor_pairs_equal_set_arithmetic(two_segments, max_postings: int) -> None:
+    index, item_texts = two_segments
+    assert len(index.segments) == 2
+    rng = random.Random(1)
+    docs = [
+        " ".join(rng.choice([*WORDS, *COMMON.split()]) for _ in range(rng.randint(0, 80))) for _ in range(40)
+    ]
+    docs += [f"intro words {t} outro" for t in item_texts[::9]]
+    batch = shingle_texts(docs)
+    items = shingle_texts(item_texts)
+    item_sets = [set(items.of(i).tolist()) for i in range(len(item_texts))]
+    counts = index.item_shingle_counts().astype(np.int64)
+    lookups = [PostingsLookup(s.shingle_keys, s.shingle_items, s.n_items) for s in index.segments]
+    texts, found, shared, distinct = anchor_pairs(
+        index, batch, counts, 0.5, max_postings, ShingleFilter(index), lookups
+    )
+    segment_of = np.searchsorted(index.offsets, np.arange(len(item_texts)), side="right") - 1
+    df: dict[tuple[int, int], int] = {}  # postings per segment, as the search counts them
+    for i, s in enumerate(item_sets):
+        for h in s:
+            df[segment_of[i], h] = df.get((segment_of[i], h), 0) + 1
+    expected = []
+    for t in range(len(docs)):
+        doc = set(batch.of(t).tolist())
+        for i, s in enumerate(item_sets):
+            anchors = sum(1 for h in s & doc if df[segment_of[i], h] <= max_postings)
+            if anchors and anchors >= 0.5 * len(s):
+                expected.append((t, i, len(s & doc), len(doc)))
+    assert (
+        list(zip(texts.tolist(), found.tolist(), shared.tolist(), distinct.tolist(), strict=True)) == expected
+    )
+    planted = {(40 + k, 9 * k) for k in range(len(item_texts[::9]))}
+    found_pairs = set(zip(texts.tolist(), found.tolist(), strict=True))
+    if max_postings == 1000:  # every planted copy, and pairs that share only part of an item
+        assert planted <= found_pairs
+        assert any(n < counts[i] for n, i in zip(shared.tolist(), found.tolist(), strict=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from provenance.readers import fastjsonl
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import Emitter, ReadItem, extra_meta, first_field, to_str
 from provenance.readers.compression import open_text, strip_compression
@@ -40,6 +41,9 @@ def iter_values(source: InputSource) -> Iterator[JsonValue | JsonError]:
 
 def read_generic_json(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
     """Records of a generic JSON / JSON Lines file (``--text-field``, ``--id-field``, ``--meta-field``)."""
+    if fastjsonl.applies(source, options, json_container(source)):
+        yield from fastjsonl.read_jsonl_blocks(source, options)
+        return
     emitter = Emitter(source.name)
     for item in iter_values(source):
         if isinstance(item, JsonError):

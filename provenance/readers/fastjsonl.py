@@ -1,0 +1,157 @@
+"""JSON Lines through pyarrow's JSON parser, block by block, with the line reader's results.
+
+The line reader (``jsonstream.iter_json_lines`` + ``generic.generic_record``) is the definition.
+A block of whole lines is parsed by pyarrow only when that cannot differ from it: every line holds
+one object (the parser yields as many rows as the block has lines), no line is blank, no ``\\r``
+(Python splits lines there too), text fields are strings, id fields strings or integers. Any
+other block (a broken line, a blank line, a number where the text should be, ...) is read by the
+line reader itself, with the same positions and line numbers. About ten times faster on tweets.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from .base import InputSource, ReaderOptions
+from .common import Emitter, ReadItem
+from .compression import sniff_compression, strip_compression
+from .jsonstream import JsonError, iter_json_lines
+
+BLOCK_BYTES = 8 << 20
+_BOM = b"\xef\xbb\xbf"
+_BLANK_LINE = re.compile(rb"(?:\A|\n)[ \t\f\v]*(?:\n|\Z)")
+_STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
+_ID_TYPES = (*_STRING_TYPES, pa.int64())
+
+
+def applies(source: InputSource, options: ReaderOptions, container: str) -> bool:
+    """Whether ``source`` may be read this way: uncompressed JSON Lines, plain field names, no
+    ``--meta-field`` (those go through the line reader)."""
+    names = (*options.text_fields(), *options.id_fields())
+    return (
+        container == "jsonl"
+        and strip_compression(source.path.name) == source.path.name
+        and sniff_compression(source.path) is None
+        and not options.meta_fields
+        and not any("." in name for name in names)
+    )
+
+
+def read_jsonl_blocks(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
+    """The records of a JSON Lines file, as ``generic.read_generic_json`` gives them."""
+    emitter = Emitter(source.name)
+    line = 1
+    rest = b""
+    with open(source.path, "rb") as fh:
+        first = True
+        while True:
+            chunk = fh.read(BLOCK_BYTES)
+            data = rest + chunk
+            if first:
+                data = data.removeprefix(_BOM)
+                first = False
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            block, rest = data[:cut], data[cut:]
+            if block:
+                lines = yield from _block(block, line, emitter, options)
+                line += lines
+            if not chunk:
+                return
+
+
+def _block(block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions) -> Iterator[ReadItem]:
+    """The records of one block of whole lines; returns how many lines it held."""
+    columns = _parse(block, options)
+    if columns is None:
+        return (yield from _line_by_line(block, first_line, emitter, options))
+    texts, ids, urls = columns
+    from .generic import missing_text_reason
+
+    missing = missing_text_reason(options.text_fields())
+    for k, text in enumerate(texts):
+        if text is None:
+            yield emitter.skip(missing, first_line + k)
+            continue
+        url = urls[k]
+        record_id = ids[k]
+        yield emitter.record(
+            record_id if record_id is None or isinstance(record_id, str) else str(record_id),
+            text,
+            first_line + k,
+            {"url": url} if url else {},
+        )
+    return len(texts)
+
+
+def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | None:
+    """(texts, ids, urls) of every line, or ``None`` when the line reader must read the block."""
+    body = block[:-1] if block.endswith(b"\n") else block
+    if b"\r" in body or _has_blank_line(body):
+        return None
+    try:
+        table = pj.read_json(
+            pa.BufferReader(block),
+            read_options=pj.ReadOptions(use_threads=False, block_size=len(block) + 1),
+            parse_options=pj.ParseOptions(newlines_in_values=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != body.count(b"\n") + 1:
+        return None
+    texts = _first_present(table, options.text_fields(), _STRING_TYPES)
+    ids = _first_present(table, options.id_fields(), _ID_TYPES)
+    if texts is None or ids is None:
+        return None
+    url = table.column("url") if "url" in table.column_names else None
+    urls = url.to_pylist() if url is not None and url.type in _STRING_TYPES else [None] * table.num_rows
+    return texts.to_pylist(), ids.to_pylist(), urls
+
+
+def _has_blank_line(body: bytes) -> bool:
+    """Whether a line of ``body`` is empty or holds only ASCII whitespace (substring tests first:
+    the regular expression alone runs at about 60 MB/s)."""
+    if not body or b"\n\n" in body:
+        return True
+    if body[0] in b" \t\x0b\x0c" or any(b"\n" + c in body for c in (b" ", b"\t", b"\x0b", b"\x0c")):
+        return _BLANK_LINE.search(body) is not None
+    return False
+
+
+def _first_present(table: pa.Table, names: tuple[str, ...], types: tuple) -> pa.ChunkedArray | None:
+    """Per row, the first of the columns ``names`` that is not null (``first_field``); ``None``
+    when one of them has a type the line reader would convert (numbers, objects, ...)."""
+    present = [table.column(name) for name in names if name in table.column_names]
+    if any(column.type not in types for column in present):
+        return None
+    present = [column for column in present if column.type != pa.null()]
+    if not present:
+        return pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
+    if len({column.type for column in present}) > 1:
+        present = [column.cast(pa.large_string()) for column in present]
+    return present[0] if len(present) == 1 else pc.coalesce(*present)
+
+
+def _line_by_line(
+    block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
+) -> Iterator[ReadItem]:
+    """The line reader over one block (same positions, absolute line numbers); returns its lines."""
+    from .generic import generic_record
+
+    stream = io.StringIO(block.decode("utf-8"), newline=None)
+    for item in iter_json_lines(stream):
+        line = first_line + item.line - 1
+        if isinstance(item, JsonError):
+            yield emitter.skip(item.message, line)
+        elif isinstance(item.value, list):
+            for element in item.value:
+                yield generic_record(emitter, element, line, options)
+        else:
+            yield generic_record(emitter, item.value, line, options)
+    stream.seek(0)
+    return sum(1 for _ in stream)

@@ -1,0 +1,83 @@
+"""The block reader for JSON Lines gives exactly what the line reader gives, whatever the blocks."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from provenance.readers import ReaderOptions, discover, fastjsonl, read_source
+
+LINES = [
+    '{"id": "a1", "text": "hello world"}',
+    '{"id": 17, "text": "an integer id"}',
+    '{"id": null, "text": "a null id"}',
+    '{"text": "no id at all", "url": "https://example.org/x"}',
+    '{"id": "u", "text": "url not a string", "url": 5}',
+    '{"id": "e", "text": ""}',
+    '{"id": "w", "text": "   "}',
+    '{"id": "m"}',
+    '{"id": "n", "text": null, "content": "from the second text field"}',
+    '{"id": "num", "text": 12}',
+    '{"id": 1.5, "text": "a float id"}',
+    '{"id": "big", "text": "x"} {"id": "two", "text": "objects"}',
+    '["a", "list", "line"]',
+    '"a bare string"',
+    '{"id": "broken", "text": "no end"',
+    "",
+    "   ",
+    '{"id": "esc", "text": "caf\\u00e9 \\ud83d\\ude00 tab\\t"}',
+    '{"id": "lone", "text": "lone \\ud800 surrogate"}',
+    '{"id": "nested", "text": "t", "meta": {"k": [1, 2]}}',
+    '{"id": "", "text": "empty id"}',
+    '  {"id": "indented", "text": "leading spaces"}',
+]
+
+
+def _read(path: Path, options: ReaderOptions) -> list:
+    return [item for source in discover([path], options) for item in read_source(source, options)]
+
+
+def _both(path: Path, monkeypatch: pytest.MonkeyPatch, options: ReaderOptions | None = None) -> tuple:
+    options = options or ReaderOptions()
+    fast = _read(path, options)
+    with monkeypatch.context() as patch:
+        patch.setattr(fastjsonl, "applies", lambda *args: False)
+        slow = _read(path, options)
+    return fast, slow
+
+
+@pytest.mark.parametrize("block", [1 << 20, 97, 16])
+@pytest.mark.parametrize("seed", range(6))
+def test_random_files_read_identically(tmp_path, monkeypatch, block: int, seed: int) -> None:
+    rng = random.Random(seed)
+    lines = [rng.choice(LINES[:3]) if rng.random() < 0.5 else rng.choice(LINES) for _ in range(120)]
+    ending = rng.choice(["\n", "\r\n"]) if seed % 3 == 0 else "\n"
+    body = ending.join(lines) + rng.choice(["", ending])
+    path = tmp_path / "data.jsonl"
+    path.write_bytes((b"\xef\xbb\xbf" if seed == 1 else b"") + body.encode("utf-8", "surrogatepass"))
+    monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", block)
+    fast, slow = _both(path, monkeypatch)
+    assert fast == slow
+    assert len(fast) > 100
+
+
+def test_clean_file_takes_the_fast_path_and_matches(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "clean.jsonl"
+    path.write_text("".join(f'{{"id": {i}, "text": "text number {i}"}}\n' for i in range(500)))
+    calls = []
+    original = fastjsonl._line_by_line
+    monkeypatch.setattr(fastjsonl, "_line_by_line", lambda *a: calls.append(1) or original(*a))
+    fast, slow = _both(path, monkeypatch)
+    assert fast == slow and len(fast) == 500 and not calls
+    assert fast[7].id == "7" and fast[7].line == 8
+
+
+def test_custom_fields_and_meta_fields(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "custom.jsonl"
+    path.write_text('{"body": "custom text", "key": "k1", "lang": "en"}\n{"body": "more", "key": 2}\n')
+    fast, slow = _both(path, monkeypatch, ReaderOptions(text_field="body", id_field="key"))
+    assert fast == slow and [r.id for r in fast] == ["k1", "2"]
+    with_meta = ReaderOptions(text_field="body", meta_fields=("lang",))
+    assert not fastjsonl.applies(discover([path], with_meta)[0], with_meta, "jsonl")

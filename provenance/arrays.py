@@ -16,15 +16,36 @@ def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
     return first
 
 
+def stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for uint64 keys, about ten times faster.
+
+    numpy sorts plain values far faster than it argsorts them, so each key's high bits and its
+    position are packed into one uint64 and sorted as values; runs whose high bits tie are then put
+    in full-key order (a compiled pass; such runs are rare and short for hash keys).
+    """
+    from .kernels import order_runs_by_key
+
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    bits = max(1, (len(keys) - 1).bit_length())
+    if bits > 40:
+        return np.argsort(keys, kind="stable")
+    shift = np.uint64(bits)
+    packed = ((keys >> shift) << shift) | np.arange(len(keys), dtype=np.uint64)
+    packed.sort()
+    order = (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
+    order_runs_by_key(keys, order, packed >> shift)
+    return order
+
+
 def unique_values(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted."""
-    ordered = np.sort(values, kind="stable")
+    ordered = np.sort(values)
     return ordered[_run_starts(ordered)]
 
 
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values, sorted, and how often each occurs."""
-    ordered = np.sort(values, kind="stable")
+    ordered = np.sort(values)
     starts = np.flatnonzero(_run_starts(ordered))
     counts = np.diff(np.append(starts, len(ordered)))
     return ordered[starts], counts

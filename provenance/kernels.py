@@ -708,3 +708,24 @@ def distinct_per_text(hashes, offsets):  # numba-typed arguments
                 n += 1
                 counts[t] += 1
     return out[:n], counts
+
+
+@njit(cache=True, nogil=True)
+def order_runs_by_key(keys, order, high):  # numba-typed arguments
+    """Within each run of equal ``high`` (sorted), put ``order`` in (keys[order], order) order:
+    an insertion sort, as runs hold a few elements at most."""
+    n = order.shape[0]
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and high[stop] == high[start]:
+            stop += 1
+        for i in range(start + 1, stop):
+            current = order[i]
+            key = keys[current]
+            j = i - 1
+            while j >= start and (keys[order[j]] > key or (keys[order[j]] == key and order[j] > current)):
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = current
+        start = stop

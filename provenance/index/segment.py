@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
+from ..arrays import stable_argsort
 from ..fasttokens import tokenize_texts
 from ..faults import checkpoint
 from ..lsh import band_keys
@@ -84,6 +85,7 @@ ARRAY_FILES = (
     "item_shingles.npy",
 )
 _KNOWN_META = ("author", "created_at", "url", "lang")
+_NOT_EXTRA = frozenset((*_KNOWN_META, "deleted"))
 
 
 def content_hash(normalized: str) -> str:
@@ -215,7 +217,7 @@ class SegmentBuilder:
         """The items' rows, built column by column."""
         n = len(kept)
         metas = [r.meta for r in kept]
-        extras = [{k: v for k, v in m.items() if k not in (*_KNOWN_META, "deleted")} for m in metas]
+        extras = [{k: v for k, v in m.items() if k not in _NOT_EXTRA} for m in metas]
         columns = {
             "id": [r.id for r in kept],
             "corpus": [self.corpus.name] * n,
@@ -271,7 +273,7 @@ def write_band_tables(workdir: Path, signatures: np.ndarray, params: IndexParams
 
     keys = band_keys(signatures, params.lsh)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        order = np.stack(list(pool.map(lambda band: np.argsort(band, kind="stable"), keys)))
+        order = np.stack(list(pool.map(stable_argsort, keys)))
     _save_array(workdir / "band_keys.npy", np.take_along_axis(keys, order, axis=1))
     _save_array(workdir / "band_items.npy", order.astype(np.uint32))
 
@@ -283,7 +285,7 @@ def write_postings(workdir: Path, keys: np.ndarray, items: np.ndarray) -> None:
     gives that order; otherwise (compaction) both columns are sorted on.
     """
     if len(items) < 2 or bool(np.all(items[1:] >= items[:-1])):
-        order = np.argsort(keys, kind="stable")
+        order = stable_argsort(keys)
     else:
         order = np.lexsort((items, keys))
     _save_array(workdir / "shingle_keys.npy", keys[order])

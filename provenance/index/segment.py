@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +91,14 @@ _NOT_EXTRA = frozenset((*_KNOWN_META, "deleted"))
 def content_hash(normalized: str) -> str:
     """Hex XXH3-128 of the normalised text: equal for exact duplicates after normalisation."""
     return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
+
+
+def _extra_meta_json(meta: Mapping[str, str]) -> str:
+    """The record's metadata beyond the known columns, as sorted JSON (``{}`` when none)."""
+    if not meta or meta.keys() <= _NOT_EXTRA:
+        return "{}"
+    extra = {k: v for k, v in meta.items() if k not in _NOT_EXTRA}
+    return json.dumps(extra, sort_keys=True, ensure_ascii=False)
 
 
 def _joined(tokens: pa.Array, offsets: np.ndarray) -> list[str]:
@@ -217,7 +225,6 @@ class SegmentBuilder:
         """The items' rows, built column by column."""
         n = len(kept)
         metas = [r.meta for r in kept]
-        extras = [{k: v for k, v in m.items() if k not in _NOT_EXTRA} for m in metas]
         columns = {
             "id": [r.id for r in kept],
             "corpus": [self.corpus.name] * n,
@@ -232,7 +239,7 @@ class SegmentBuilder:
             "line": [r.line for r in kept],
             **{k: [m.get(k) for m in metas] for k in _KNOWN_META},
             "deleted": [m.get("deleted") == "true" for m in metas],
-            "meta": [json.dumps(e, sort_keys=True, ensure_ascii=False) if e else "{}" for e in extras],
+            "meta": [_extra_meta_json(m) for m in metas],
         }
         arrays = [pa.array(columns[f.name], type=f.type) for f in ITEMS_SCHEMA]
         return pa.Table.from_arrays(arrays, schema=ITEMS_SCHEMA)

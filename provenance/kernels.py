@@ -17,14 +17,25 @@ _P5 = np.uint64(0x27D4EB2F165667C5)
 _MASK32 = np.uint32(0xFFFFFFFF)
 
 
+@njit(cache=True, inline="always")
+def _fmix32(h):  # numba-typed arguments
+    """MurmurHash3's 32-bit finaliser (datasketch's pre-mix) on a uint32."""
+    h ^= h >> np.uint32(16)
+    h = np.uint32(h * np.uint32(0x85EBCA6B))
+    h ^= h >> np.uint32(13)
+    h = np.uint32(h * np.uint32(0xC2B2AE35))
+    return np.uint32(h ^ (h >> np.uint32(16)))
+
+
 @njit(cache=True, nogil=True)
-def minhash_kernel(hv, offsets, a, b, out):  # numba-typed arguments
-    """``out[t, p] = min over text t's shingles of (a[p] * h + b[p]) mod 2^32`` (datasketch affine32)."""
+def minhash_kernel(hashes, offsets, a, b, out):  # numba-typed arguments
+    """``out[t, p] = min over text t's shingles of (a[p] * h + b[p]) mod 2^32`` (datasketch affine32),
+    ``h`` being the fmix32 of the low 32 bits of the shingle hash."""
     n_perm = a.shape[0]
     for text in range(offsets.shape[0] - 1):
         row = out[text]
         for i in range(offsets[text], offsets[text + 1]):
-            h = hv[i]
+            h = _fmix32(np.uint32(hashes[i] & np.uint64(0xFFFFFFFF)))
             for p in range(n_perm):
                 value = (a[p] * h + b[p]) & _MASK32
                 if value < row[p]:

@@ -112,33 +112,34 @@ class ShingleBatch:
         return np.diff(self.offsets)
 
 
-def _token_hash_array(token_lists: Sequence[Sequence[str]], lengths: np.ndarray, seed: int) -> np.ndarray:
-    """XXH64 of every token of the batch, in one compiled pass.
+def _token_hashes(token_lists: Sequence[Sequence[str]], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """XXH64 of every token of the batch, in one compiled pass, and each list's token offsets.
 
     The tokens are joined into one string (spaces between tokens, newlines between texts) so that
-    Python touches each text once, not each token; token lists for which that layout is ambiguous
-    (a token holding a space or a newline, or an empty token) go through an Arrow string array.
+    Python touches each text once, not each token. The layout is ambiguous only for a token holding
+    a space or a newline (more tokens come back than were given) or an empty one (the kernel
+    refuses it); such batches go through an Arrow string array instead.
     """
     from .kernels import hash_joined_tokens
 
+    total = sum(map(len, token_lists))
     if len(token_lists):
         data = np.frombuffer("\n".join(map(" ".join, token_lists)).encode("utf-8"), dtype=np.uint8)
-        out = np.empty(int(lengths.sum()) + len(data) + 1, dtype=np.uint64)
-        counts = np.zeros(len(token_lists), dtype=np.int64)
-        n = hash_joined_tokens(data, len(token_lists), np.uint64(seed), out, counts)
-        if n >= 0 and np.array_equal(counts, lengths):
-            return out[:n]
+        out = np.empty(len(data) + 1, dtype=np.uint64)
+        counts = np.zeros(len(token_lists) + 1, dtype=np.int64)
+        n = hash_joined_tokens(data, len(token_lists), np.uint64(seed), out, counts[1:])
+        if n == total:
+            return out[:n], np.cumsum(counts)
+    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
     flat = pa.array([t for tokens in token_lists for t in tokens], type=pa.large_string())
-    return xxh64_strings(flat, seed)
+    return xxh64_strings(flat, seed), np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
 
 
 def shingle_batch(
     token_lists: Sequence[Sequence[str]], config: ShingleConfig = DEFAULT_SHINGLES
 ) -> ShingleBatch:
     """Shingle hashes of many token lists at once (vectorised over the whole batch)."""
-    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-    token_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    hashes = _token_hash_array(token_lists, lengths, config.seed)
+    hashes, token_offsets = _token_hashes(token_lists, config.seed)
     return shingles_of_token_hashes(hashes, token_offsets, config.n)
 
 

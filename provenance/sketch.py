@@ -47,21 +47,11 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser (datasketch's pre-mix), element-wise on uint32."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
-
-
 def minhash_signatures(batch: ShingleBatch, config: MinHashConfig = DEFAULT_MINHASH) -> np.ndarray:
     """uint32 signatures ``[texts, num_perm]``; a text without shingles gets all ``0xFFFFFFFF``."""
     a, b = permutations(config.num_perm, config.seed)
     out = np.full((len(batch.offsets) - 1, config.num_perm), EMPTY, dtype=np.uint32)
-    hv = fmix32((batch.hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
     from .kernels import minhash_kernel
 
-    minhash_kernel(hv, np.ascontiguousarray(batch.offsets, dtype=np.int64), a, b, out)
+    minhash_kernel(batch.hashes, np.ascontiguousarray(batch.offsets, dtype=np.int64), a, b, out)
     return out

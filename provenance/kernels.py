@@ -589,8 +589,7 @@ def anchor_kernel(
     buckets,
     shift,
     key_items,
-    item_shingles,
-    min_ratio,
+    need,
     max_postings,
     counter,
     touched,
@@ -600,9 +599,10 @@ def anchor_kernel(
     For each text: its distinct shingle hashes that pass the filter are looked up (``buckets``
     indexes the postings by the top bits of the hash); the postings of each found hash (at most
     ``max_postings`` of them) are counted per item. An item is a candidate when its count reaches
-    ``min_ratio`` of its distinct shingles. Returns (text, item, shared, text_distinct) arrays:
-    ``shared`` adds the text's common hashes (over ``max_postings``) the item also holds, so it is
-    the exact number of distinct shingle hashes the pair shares.
+    ``need[item]`` (the share asked of its distinct shingles, rounded up). Returns (text, item,
+    shared, text_distinct) arrays: ``shared`` adds the text's common hashes (over
+    ``max_postings``) the item also holds, so it is the exact number of distinct shingle hashes the
+    pair shares.
     """
     cap = 1024
     out_text = np.empty(cap, np.int64)
@@ -648,7 +648,7 @@ def anchor_kernel(
             item = touched[k]
             shared = np.int64(counter[item])
             counter[item] = 0
-            if shared < min_ratio * item_shingles[item]:
+            if shared < need[item]:
                 continue
             for q in range(n_common):
                 at = _lower_bound(key_items, common_lo[q], common_hi[q], item)

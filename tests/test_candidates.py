@@ -46,9 +46,11 @@ def test_anchor_pairs_equal_set_arithmetic(two_segments, max_postings: int) -> N
     items = shingle_texts(item_texts)
     item_sets = [set(items.of(i).tolist()) for i in range(len(item_texts))]
     counts = index.item_shingle_counts().astype(np.int64)
-    lookups = [PostingsLookup(s.shingle_keys, s.shingle_items, s.n_items) for s in index.segments]
+    lookups = [
+        PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles)) for s in index.segments
+    ]
     texts, found, shared, distinct = anchor_pairs(
-        index, batch, counts, 0.5, max_postings, ShingleFilter(index), lookups
+        index, batch, 0.5, max_postings, ShingleFilter(index), lookups
     )
     segment_of = np.searchsorted(index.offsets, np.arange(len(item_texts)), side="right") - 1
     df: dict[tuple[int, int], int] = {}  # postings per segment, as the search counts them

@@ -26,6 +26,7 @@ from .jsonstream import JsonError, iter_json_lines
 BLOCK_BYTES = 8 << 20
 _BOM = b"\xef\xbb\xbf"
 _BLANK_LINE = re.compile(rb"(?:\A|\n)[ \t\f\v]*(?:\n|\Z)")
+_LINE_STARTS_BLANK = re.compile(rb"\n[ \t\f\v]")  # a literal first byte: searched at memchr speed
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
 _ID_TYPES = (*_STRING_TYPES, pa.int64())
 
@@ -118,7 +119,7 @@ def _has_blank_line(body: bytes) -> bool:
     the regular expression alone runs at about 60 MB/s)."""
     if not body or b"\n\n" in body:
         return True
-    if body[0] in b" \t\x0b\x0c" or any(b"\n" + c in body for c in (b" ", b"\t", b"\x0b", b"\x0c")):
+    if body[0] in b" \t\x0b\x0c" or _LINE_STARTS_BLANK.search(body):
         return _BLANK_LINE.search(body) is not None
     return False
 

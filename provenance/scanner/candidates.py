@@ -82,21 +82,34 @@ class PostingsLookup:
     search of a few keys instead of a binary search of the whole array.
     """
 
-    def __init__(self, keys: np.ndarray, items: np.ndarray, n_items: int) -> None:
+    def __init__(self, keys: np.ndarray, items: np.ndarray, item_shingles: np.ndarray) -> None:
         self.keys = np.asarray(keys)
         self.items = np.asarray(items)
         bits = max(1, min(32, int(np.log2(max(len(self.keys), 1))) - 2))
         self.shift = np.uint64(64 - bits)
         per_bucket = np.bincount((self.keys >> self.shift).astype(np.int64), minlength=1 << bits)
         self.buckets = np.concatenate(([0], np.cumsum(per_bucket))).astype(np.int64)
-        self.counter = np.zeros(n_items, dtype=np.uint32)
-        self.touched = np.zeros(n_items, dtype=np.uint32)
+        # A count never exceeds the item's distinct shingles: the narrowest counter keeps the
+        # per-item counts in the core's cache (one byte per item for tweets).
+        most = int(np.max(item_shingles)) if len(item_shingles) else 0
+        dtype = np.uint8 if most <= 0xFF else np.uint16 if most <= 0xFFFF else np.uint32
+        self.item_shingles = np.asarray(item_shingles)
+        self.counter = np.zeros(len(item_shingles), dtype=dtype)
+        self.touched = np.zeros(len(item_shingles), dtype=np.uint32)
+        self._need: dict[float, np.ndarray] = {}
+
+    def need(self, min_ratio: float) -> np.ndarray:
+        """Per item, the shared shingles that reach ``min_ratio`` of its own (``shared >= ratio *
+        shingles`` holds exactly when ``shared >= ceil(ratio * shingles)``), in the counter's type."""
+        if min_ratio not in self._need:
+            needed = np.ceil(min_ratio * self.item_shingles.astype(np.float64))
+            self._need[min_ratio] = np.maximum(needed, 1).astype(self.counter.dtype)
+        return self._need[min_ratio]
 
 
 def anchor_pairs(
     index: Index,
     batch: ShingleBatch,
-    item_shingles: np.ndarray,
     min_ratio: float,
     max_postings: int,
     shingle_filter: ShingleFilter,
@@ -107,7 +120,7 @@ def anchor_pairs(
     from ..kernels import anchor_kernel
 
     parts = []
-    for lookup, offset, stop in zip(lookups, index.offsets[:-1], index.offsets[1:], strict=True):
+    for lookup, offset in zip(lookups, index.offsets[:-1], strict=True):
         texts, items, shared, distinct = anchor_kernel(
             batch.hashes,
             batch.offsets,
@@ -117,8 +130,7 @@ def anchor_pairs(
             lookup.buckets,
             lookup.shift,
             lookup.items,
-            item_shingles[offset:stop],
-            float(min_ratio),
+            lookup.need(float(min_ratio)),
             int(max_postings),
             lookup.counter,
             lookup.touched,
@@ -156,7 +168,6 @@ def lsh_pairs(index: Index, batch: ShingleBatch, texts: np.ndarray) -> tuple[np.
 def find_candidates(
     index: Index,
     batch: ShingleBatch,
-    item_shingles: np.ndarray,
     min_ratio: float,
     max_postings: int,
     lsh_max_shingles: int,
@@ -165,7 +176,7 @@ def find_candidates(
 ) -> Candidates:
     """Union of anchor and LSH candidates for one batch of training texts."""
     a_texts, a_items, a_shared, a_distinct = anchor_pairs(
-        index, batch, item_shingles, min_ratio, max_postings, shingle_filter, lookups
+        index, batch, min_ratio, max_postings, shingle_filter, lookups
     )
     short = np.flatnonzero((batch.counts() > 0) & (batch.counts() <= lsh_max_shingles))
     l_texts, l_items = lsh_pairs(index, batch, short)

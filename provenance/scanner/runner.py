@@ -126,7 +126,8 @@ class Scanner:
         self.item_tokens = self.items.column("n_tokens").to_numpy()
         self.shingle_filter = ShingleFilter(self.index)
         self.lookups = [
-            PostingsLookup(s.shingle_keys, s.shingle_items, s.n_items) for s in self.index.segments
+            PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles))
+            for s in self.index.segments
         ]
         self._analysed: dict[int, AnalysedText] = {}
 
@@ -145,7 +146,6 @@ class Scanner:
         found = find_candidates(
             self.index,
             batch,
-            self.item_shingles,
             min(opts.min_containment, opts.min_jaccard),
             opts.max_postings,
             opts.lsh_max_shingles,

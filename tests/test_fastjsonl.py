@@ -32,6 +32,8 @@ LINES = [
     '{"id": "nested", "text": "t", "meta": {"k": [1, 2]}}',
     '{"id": "", "text": "empty id"}',
     '  {"id": "indented", "text": "leading spaces"}',
+    '{"id": "dup", "text": "first", "text": "the last one counts"}',
+    '{"id": 123456789012345678901234567890, "text": "an id beyond 64 bits"}',
 ]
 
 

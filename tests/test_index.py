@@ -41,6 +41,16 @@ def test_build_round_trip(tmp_path: Path, corpus_file: Path) -> None:
     assert result.skipped[0].reason.startswith("no words left")
 
 
+def test_worker_processes_build_the_same_segment(tmp_path: Path, corpus_file: Path) -> None:
+    for jobs in (1, 2):  # batches of 16 records: several go through the workers, out of step
+        build_index([corpus_file], tmp_path / f"idx{jobs}", CORPUS, batch_size=16, jobs=jobs)
+    one, two = (Index.open(tmp_path / f"idx{jobs}").segments[0].path for jobs in (1, 2))
+    files = sorted(p.name for p in one.iterdir())
+    assert files == sorted(p.name for p in two.iterdir()) and "items.parquet" in files
+    for name in files:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
 def test_info_reports_accounting_and_parameters(tmp_path: Path, corpus_file: Path) -> None:
     build_index([corpus_file], tmp_path / "idx", CORPUS)
     info = index_info(tmp_path / "idx")

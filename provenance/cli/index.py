@@ -112,6 +112,12 @@ def build(
     include_deleted: IncludeDeletedOpt = False,
     strict: StrictOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing index at --index.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (default: all available cores).", show_default=False
+        ),
+    ] = None,
     lsh_threshold: Annotated[
         float,
         typer.Option(
@@ -149,6 +155,7 @@ def build(
             overwrite=force,
             strict=strict,
             progress=progress,
+            jobs=jobs,
         )
     _print_build_summary("indexed", result)
 
@@ -169,6 +176,12 @@ def add(
     meta_field: MetaFieldOpt = None,
     include_deleted: IncludeDeletedOpt = False,
     strict: StrictOpt = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (default: all available cores).", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Add INPUTS to an existing index as another licensed corpus (with the index's parameters)."""
     from provenance.index import add_to_index
@@ -176,7 +189,9 @@ def add(
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
     info = _corpus(corpus, license, owner, terms_url, acquired)
     with progress_bar("indexing") as progress:
-        result = add_to_index(inputs, index, info, reader_options=options, strict=strict, progress=progress)
+        result = add_to_index(
+            inputs, index, info, reader_options=options, strict=strict, progress=progress, jobs=jobs
+        )
     _print_build_summary("added", result)
 
 

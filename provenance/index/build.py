@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +17,11 @@ import pyarrow.parquet as pq
 from ..atomic import sha256_file
 from ..errors import UsageError
 from ..faults import checkpoint
+from ..parallel import default_jobs, map_in_order
 from ..progress import ProgressCallback, no_progress
 from ..readers import InputSource, ReaderOptions, discover
 from ..readers.accounting import ReadTally, accounted_batches
-from ..records import SkippedRecord
+from ..records import Record, SkippedRecord
 from .params import CorpusInfo, IndexParams
 from .segment import (
     DUPLICATES_SCHEMA,
@@ -28,6 +31,7 @@ from .segment import (
     SegmentBuilder,
     SegmentCounts,
     _save_array,
+    analyse_texts,
     write_band_tables,
     write_postings,
 )
@@ -91,8 +95,13 @@ def _ingest(
     seen: dict[str, str],
     progress: ProgressCallback,
     batch_size: int,
+    jobs: int | None,
 ) -> BuildResult:
-    """Read the inputs into a new segment and commit a manifest that adds it."""
+    """Read the inputs into a new segment and commit a manifest that adds it.
+
+    With several ``jobs``, forked workers normalise, hash and sketch the batches while this process
+    reads the next ones and deduplicates in input order: the segment is identical for any ``jobs``.
+    """
     started = time.monotonic()
     sources = discover(inputs, options)
     workdir = new_workdir(index_dir)
@@ -101,8 +110,16 @@ def _ingest(
     batches = accounted_batches(
         sources, options, batch_size=batch_size, strict=strict, tally=tally, progress=progress, stage="index"
     )
-    for batch in batches:
-        builder.add_batch(batch)
+    held: deque[list[Record]] = deque()
+
+    def texts_of(batches: Iterator[list[Record]]) -> Iterator[list[str]]:
+        for batch in batches:
+            held.append(batch)
+            yield [record.text for record in batch]
+
+    analyse = partial(analyse_texts, params=params)
+    for analysis in map_in_order(analyse, texts_of(batches), jobs or default_jobs()):
+        builder.add_batch(held.popleft(), analysis)
     for skipped in tally.skipped:
         builder.skip(skipped)
     builder.finish()
@@ -149,8 +166,10 @@ def build_index(
     strict: bool = False,
     progress: ProgressCallback = no_progress,
     batch_size: int = BATCH_SIZE,
+    jobs: int | None = None,
 ) -> BuildResult:
-    """Create an index at ``index`` from ``inputs`` as one licensed corpus.
+    """Create an index at ``index`` from ``inputs`` as one licensed corpus (``jobs`` worker
+    processes, default all cores; the index is identical for any number).
 
     An existing index is replaced only with ``overwrite``; until the new one is committed the
     previous one stays intact and readable.
@@ -174,6 +193,7 @@ def build_index(
             {},
             progress,
             batch_size,
+            jobs,
         )
 
 
@@ -186,6 +206,7 @@ def add_to_index(
     strict: bool = False,
     progress: ProgressCallback = no_progress,
     batch_size: int = BATCH_SIZE,
+    jobs: int | None = None,
 ) -> BuildResult:
     """Add a corpus to an existing index as a new segment (exact duplicates of items already in
     the index are counted, not indexed again)."""
@@ -207,6 +228,7 @@ def add_to_index(
             _existing_hashes(current),
             progress,
             batch_size,
+            jobs,
         )
 
 

@@ -138,6 +138,39 @@ class SegmentCounts:
     skipped: int = 0
 
 
+@dataclass(frozen=True)
+class TextAnalysis:
+    """Everything indexing needs from a batch of texts, computed without the index's state (so
+    worker processes can compute it): per text, its normalised form's content hash (``None`` when
+    no words are left), token count, MinHash signature and distinct shingle hashes."""
+
+    digests: list[str | None]
+    n_tokens: np.ndarray
+    signatures: np.ndarray
+    keys: np.ndarray
+    """Distinct shingle hashes of every text, sorted within each text, concatenated."""
+    key_offsets: np.ndarray
+    """Text ``i`` owns ``keys[key_offsets[i]:key_offsets[i + 1]]``."""
+
+
+def analyse_texts(texts: list[str], params: IndexParams) -> TextAnalysis:
+    """Normalise, hash, shingle and sketch a batch of texts (one compiled pass per step)."""
+    from ..kernels import distinct_per_text
+
+    tokens, token_offsets, _ = tokenize_texts(texts, params.normalizer)
+    digests = [content_hash(text) if text else None for text in _joined(tokens, token_offsets)]
+    token_hashes = xxh64_strings(tokens, params.shingles.seed)
+    batch = shingles_of_token_hashes(token_hashes, token_offsets, params.shingles.n)
+    keys, counts = distinct_per_text(batch.hashes, batch.offsets)
+    return TextAnalysis(
+        digests=digests,
+        n_tokens=np.diff(token_offsets),
+        signatures=minhash_signatures(batch, params.minhash),
+        keys=keys,
+        key_offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+    )
+
+
 class SegmentBuilder:
     """Accumulates items batch by batch and writes a segment directory."""
 
@@ -162,20 +195,19 @@ class SegmentBuilder:
         self.counts.skipped += 1
         self.skipped.append(skipped)
 
-    def add_batch(self, records: Iterable[Record]) -> None:
-        """Normalise, deduplicate, shingle and sketch a batch of records (columnar: one compiled
-        tokeniser pass, one token-hash pass, one shingle pass for the whole batch)."""
+    def add_batch(self, records: Iterable[Record], analysis: TextAnalysis | None = None) -> None:
+        """Deduplicate and index a batch of records; ``analysis`` is ``analyse_texts`` of their
+        texts when a worker computed it, else it is computed here."""
         records = list(records)
-        tokens, token_offsets, _ = tokenize_texts([r.text for r in records], self.params.normalizer)
-        normalized = _joined(tokens, token_offsets)
+        if analysis is None:
+            analysis = analyse_texts([r.text for r in records], self.params)
         kept: list[int] = []
         digests: list[str] = []
-        for i, (record, text) in enumerate(zip(records, normalized, strict=True)):
+        for i, (record, digest) in enumerate(zip(records, analysis.digests, strict=True)):
             self.counts.records_read += 1
-            if not text:
+            if digest is None:
                 self.skip_counted(record, "no words left after normalisation (only links, mentions or emoji)")
                 continue
-            digest = content_hash(text)
             first = self.seen.get(digest)
             if first is not None:
                 self.counts.duplicates += 1
@@ -193,8 +225,7 @@ class SegmentBuilder:
             kept.append(i)
             digests.append(digest)
         if kept:
-            token_hashes = xxh64_strings(tokens, self.params.shingles.seed)
-            self._index([records[i] for i in kept], digests, *_select(token_hashes, token_offsets, kept))
+            self._index([records[i] for i in kept], digests, analysis, kept)
         checkpoint("batch")
 
     def skip_counted(self, record: Record, reason: str) -> None:
@@ -202,21 +233,18 @@ class SegmentBuilder:
         self.counts.skipped += 1
         self.skipped.append(SkippedRecord(record.source, record.position, reason, record.line))
 
-    def _index(
-        self, kept: list[Record], digests: list[str], token_hashes: np.ndarray, token_offsets: np.ndarray
-    ) -> None:
-        from ..kernels import distinct_per_text
-
-        batch = shingles_of_token_hashes(token_hashes, token_offsets, self.params.shingles.n)
-        self._signatures.append(minhash_signatures(batch, self.params.minhash))
-        keys, counts = distinct_per_text(batch.hashes, batch.offsets)
+    def _index(self, kept: list[Record], digests: list[str], analysis: TextAnalysis, rows: list[int]) -> None:
+        selected = np.asarray(rows, dtype=np.int64)
+        keys, key_offsets = _select(analysis.keys, analysis.key_offsets, rows)
+        counts = np.diff(key_offsets)
         first_local = self.counts.indexed
+        self._signatures.append(analysis.signatures[selected])
         self._posting_keys.append(keys)
         self._posting_items.append(
             np.repeat(np.arange(first_local, first_local + len(kept), dtype=np.uint32), counts)
         )
         self._item_shingles.append(counts)
-        self._items_writer.write_table(self._items_table(kept, digests, np.diff(token_offsets), counts))
+        self._items_writer.write_table(self._items_table(kept, digests, analysis.n_tokens[selected], counts))
         self.counts.indexed += len(kept)
 
     def _items_table(

@@ -14,6 +14,7 @@ from .. import __version__
 from ..atomic import sha256_file
 from ..evidence import EVIDENCE_SCHEMA_VERSION
 from ..index import Index
+from ..parallel import default_jobs
 from ..progress import ProgressCallback, no_progress
 from ..readers import ReaderOptions, discover
 from ..readers.accounting import ReadTally, accounted_batches
@@ -23,7 +24,6 @@ from ..writers.evidence_files import items_found_table, write_scan_outputs
 from .runner import (
     ScanCounts,
     ScanOptions,
-    default_jobs,
     matches_table,
     record_tuples,
     run_batches,

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,6 +13,7 @@ import pyarrow as pa
 from ..errors import UsageError
 from ..evidence import SNIPPET_CONTEXT, union_length
 from ..index import Index
+from ..parallel import map_in_order
 from ..records import Record
 from ..shingles import shingle_hash, shingle_texts
 from ..verify import AnalysedText, PairEvidence, analyse, compare
@@ -290,25 +287,8 @@ def run_batches(
     global _SCANNER
     scanner = Scanner(index_path, options)
     scanner.scan_batch([("", 0, None, None, "warm up the compiled kernels")])
-    if jobs <= 1:
-        for batch in batches:
-            yield scanner.scan_batch(batch)
-        return
     _SCANNER = scanner
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        pending: deque[Future[BatchOutput]] = deque()
-        for batch in batches:
-            pending.append(pool.submit(_scan_in_worker, batch))
-            if len(pending) >= 3 * jobs:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def default_jobs() -> int:
-    """All cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    yield from map_in_order(_scan_in_worker, batches, jobs)
 
 
 def matches_table(rows: list[dict], options: ScanOptions) -> pa.Table:

@@ -1,0 +1,66 @@
+"""Process fan-out shared by the index build and the scan: forked workers, results in input order.
+
+Workers are forked, so they inherit what the parent prepared (an open index, loaded kernels)
+copy-on-write instead of each building it again; only the work items and the results cross
+process boundaries. Results come back in input order whatever the number of workers, which keeps
+every output identical for any ``--jobs``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+_PR_SET_PDEATHSIG = 1
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when its parent ends, even by SIGKILL (a crashed or
+    killed build must not leave workers behind holding its pipes open)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: watch the parent instead
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent ended before the signal was armed
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def map_in_order(
+    function: Callable[[Item], Result], items: Iterable[Item], jobs: int, *, window: int = 3
+) -> Iterator[Result]:
+    """``function(item)`` for every item, in order: in this process when ``jobs`` is 1, else in
+    ``jobs`` forked workers with at most ``window * jobs`` items in flight (bounded memory)."""
+    if jobs <= 1:
+        yield from map(function, items)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, context, _die_with_parent, (os.getpid(),)) as pool:
+        pending: deque[Future[Result]] = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= window * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

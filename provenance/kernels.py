@@ -740,3 +740,15 @@ def order_runs_by_key(keys, order, high):  # numba-typed arguments
                 j -= 1
             order[j + 1] = current
         start = stop
+
+
+@njit(cache=True, nogil=True)
+def band_keys_kernel(signatures, bands, rows, keys):  # numba-typed arguments
+    """``keys[j, i]``: band ``j`` of signature ``i`` folded polynomially (see ``lsh.band_keys``)."""
+    for i in range(signatures.shape[0]):
+        for band in range(bands):
+            h = np.uint64(band + 1)
+            for col in range(band * rows, (band + 1) * rows):
+                h = h * _SHINGLE_PRIME + np.uint64(signatures[i, col])
+            h ^= h >> np.uint64(29)
+            keys[band, i] = h * _SHINGLE_PRIME

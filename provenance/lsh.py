@@ -19,8 +19,6 @@ import numpy as np
 
 from .errors import UsageError
 
-_PRIME = np.uint64(0x9E3779B185EBCA87)
-
 
 @dataclass(frozen=True)
 class LSHConfig:
@@ -98,14 +96,10 @@ def cache_dir() -> Path:
 
 
 def band_keys(signatures: np.ndarray, config: LSHConfig) -> np.ndarray:
-    """uint64 keys ``[bands, texts]``: band ``j`` of text ``i`` hashed to one value."""
-    n = signatures.shape[0]
-    keys = np.empty((config.bands, n), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for band in range(config.bands):
-            h = np.full(n, band + 1, dtype=np.uint64)
-            for col in range(band * config.rows, (band + 1) * config.rows):
-                h = h * _PRIME + signatures[:, col].astype(np.uint64)
-            h ^= h >> np.uint64(29)
-            keys[band] = h * _PRIME
+    """uint64 keys ``[bands, texts]``: band ``j`` of text ``i`` hashed to one value (the rows of
+    the band folded as ``h = h * P + value`` from ``h = j + 1``, then ``(h ^ h >> 29) * P``)."""
+    from .kernels import band_keys_kernel
+
+    keys = np.empty((config.bands, signatures.shape[0]), dtype=np.uint64)
+    band_keys_kernel(np.ascontiguousarray(signatures), config.bands, config.rows, keys)
     return keys

@@ -118,7 +118,10 @@ def _ingest(
             yield [record.text for record in batch]
 
     analyse = partial(analyse_texts, params=params)
-    for analysis in map_in_order(analyse, texts_of(batches), jobs or default_jobs()):
+    jobs = jobs or default_jobs()
+    if jobs > 1:
+        analyse(["load the compiled kernels once, before the workers are forked"])
+    for analysis in map_in_order(analyse, texts_of(batches), jobs):
         builder.add_batch(held.popleft(), analysis)
     for skipped in tally.skipped:
         builder.skip(skipped)

@@ -50,11 +50,12 @@ class Emitter:
         """A ``Record``, or a ``SkippedRecord`` when ``text`` is missing (``missing_text``) or empty."""
         if text is None:
             return self.skip(missing_text, line)
-        if not text.strip():
+        if not text or text.isspace():  # as `not text.strip()`, without copying the text
             return self.skip("empty text", line)
-        position = self._next()
-        rid = record_id if record_id else f"{self.source}:{position}"
-        return Record(rid, text, self.source, position, line, dict(meta or {}))
+        position = self.position
+        self.position = position + 1
+        rid = record_id or f"{self.source}:{position}"
+        return Record(rid, text, self.source, position, line, dict(meta) if meta else {})
 
     def skip(self, reason: str, line: int | None = None) -> SkippedRecord:
         """A ``SkippedRecord`` at the next position."""

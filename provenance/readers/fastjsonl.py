@@ -2,18 +2,19 @@
 
 The line reader (``jsonstream.iter_json_lines`` + ``generic.generic_record``) is the definition.
 A block of whole lines is parsed by pyarrow only when that cannot differ from it: every line holds
-one object (the parser yields as many rows as the block has lines), no line is blank, no ``\\r``
-(Python splits lines there too), text fields are strings, id fields strings or integers. Any
-other block (a broken line, a blank line, a number where the text should be, ...) is read by the
-line reader itself, with the same positions and line numbers. About ten times faster on tweets.
+one object (it starts with ``{``, ends with ``}``, and the parser yields as many rows as the block
+has lines), no ``\\r`` (Python splits lines there too), text fields are strings, id fields strings
+or integers. Any other block (a broken line, a blank line, a number where the text should be, ...)
+is read by the line reader itself, with the same positions and line numbers. About three times
+faster on tweets.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
@@ -25,8 +26,6 @@ from .jsonstream import JsonError, iter_json_lines
 
 BLOCK_BYTES = 8 << 20
 _BOM = b"\xef\xbb\xbf"
-_BLANK_LINE = re.compile(rb"(?:\A|\n)[ \t\f\v]*(?:\n|\Z)")
-_LINE_STARTS_BLANK = re.compile(rb"\n[ \t\f\v]")  # a literal first byte: searched at memchr speed
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
 _ID_TYPES = (*_STRING_TYPES, pa.int64())
 
@@ -93,7 +92,7 @@ def _block(block: bytes, first_line: int, emitter: Emitter, options: ReaderOptio
 def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | None:
     """(texts, ids, urls) of every line, or ``None`` when the line reader must read the block."""
     body = block[:-1] if block.endswith(b"\n") else block
-    if b"\r" in body or _has_blank_line(body):
+    if b"\r" in body or not _one_object_per_line(body):
         return None
     try:
         table = pj.read_json(
@@ -103,7 +102,7 @@ def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | No
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != body.count(b"\n") + 1:
+    if table.num_rows != body.count(b"\n") + 1:  # e.g. a line holding two objects
         return None
     texts = _first_present(table, options.text_fields(), _STRING_TYPES)
     ids = _first_present(table, options.id_fields(), _ID_TYPES)
@@ -114,14 +113,17 @@ def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | No
     return texts.to_pylist(), ids.to_pylist(), urls
 
 
-def _has_blank_line(body: bytes) -> bool:
-    """Whether a line of ``body`` is empty or holds only ASCII whitespace (substring tests first:
-    the regular expression alone runs at about 60 MB/s)."""
-    if not body or b"\n\n" in body:
-        return True
-    if body[0] in b" \t\x0b\x0c" or _LINE_STARTS_BLANK.search(body):
-        return _BLANK_LINE.search(body) is not None
-    return False
+def _one_object_per_line(body: bytes) -> bool:
+    """Whether every line starts with ``{`` and ends with ``}``. With the row count this pins one
+    row to each line: pyarrow skips blank lines and reads an object spread over lines as one row,
+    either of which could otherwise offset a line that holds two objects."""
+    if not body or body.endswith(b"\n"):
+        return False
+    data = np.frombuffer(body, dtype=np.uint8)
+    newlines = np.flatnonzero(data == 0x0A)
+    first = np.concatenate(([0], newlines + 1))
+    last = np.concatenate((newlines - 1, [len(data) - 1]))
+    return bool(np.all(data[first] == 0x7B) and np.all(data[last] == 0x7D))
 
 
 def _first_present(table: pa.Table, names: tuple[str, ...], types: tuple) -> pa.ChunkedArray | None:

@@ -8,6 +8,7 @@ every output identical for any ``--jobs``.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -19,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
 _PR_SET_PDEATHSIG = 1
+_END = object()
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -50,15 +52,20 @@ def _watch_parent(parent: int) -> None:
 def map_in_order(
     function: Callable[[Item], Result], items: Iterable[Item], jobs: int, *, window: int = 3
 ) -> Iterator[Result]:
-    """``function(item)`` for every item, in order: in this process when ``jobs`` is 1, else in
-    ``jobs`` forked workers with at most ``window * jobs`` items in flight (bounded memory)."""
-    if jobs <= 1:
-        yield from map(function, items)
+    """``function(item)`` for every item, in order: in this process when ``jobs`` is 1 or there is
+    a single item, else in ``jobs`` forked workers with at most ``window * jobs`` items in flight
+    (bounded memory)."""
+    items = iter(items)
+    first = next(items, _END)
+    second = next(items, _END) if first is not _END else _END
+    if jobs <= 1 or second is _END:
+        heads = [item for item in (first, second) if item is not _END]
+        yield from map(function, itertools.chain(heads, items))
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, context, _die_with_parent, (os.getpid(),)) as pool:
         pending: deque[Future[Result]] = deque()
-        for item in items:
+        for item in itertools.chain((first, second), items):
             pending.append(pool.submit(function, item))
             if len(pending) >= window * jobs:
                 yield pending.popleft().result()

@@ -1,0 +1,27 @@
+"""Process fan-out: results in input order, the same as in this process."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from provenance.parallel import map_in_order
+
+
+def _square_and_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 25])
+def test_results_come_back_in_order_for_any_number_of_jobs(n: int) -> None:
+    expected = [x * x for x in range(n)]
+    for jobs in (1, 2, 3):
+        results = list(map_in_order(_square_and_pid, range(n), jobs, window=1))
+        assert [value for value, _ in results] == expected
+
+
+def test_a_single_item_or_one_job_stays_in_this_process() -> None:
+    assert {pid for _, pid in map_in_order(_square_and_pid, [3], 4)} == {os.getpid()}
+    assert {pid for _, pid in map_in_order(_square_and_pid, range(5), 1)} == {os.getpid()}
+    assert os.getpid() not in {pid for _, pid in map_in_order(_square_and_pid, range(5), 2)}

@@ -17,7 +17,7 @@ def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
 
 
 def stable_argsort(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` for uint64 keys, about ten times faster.
+    """``np.argsort(keys, kind="stable")`` for uint64 keys, about four times faster.
 
     numpy sorts plain values far faster than it argsorts them, so each key's high bits and its
     position are packed into one uint64 and sorted as values; runs whose high bits tie are then put
@@ -41,30 +41,3 @@ def unique_values(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted."""
     ordered = np.sort(values)
     return ordered[_run_starts(ordered)]
-
-
-def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values, sorted, and how often each occurs."""
-    ordered = np.sort(values)
-    starts = np.flatnonzero(_run_starts(ordered))
-    counts = np.diff(np.append(starts, len(ordered)))
-    return ordered[starts], counts
-
-
-def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values, sorted, and for each input value the index of its distinct value."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    first = _run_starts(ordered)
-    inverse = np.empty(len(values), dtype=np.int64)
-    inverse[order] = np.cumsum(first) - 1
-    return ordered[first], inverse
-
-
-def distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct ``(first, second)`` pairs, sorted by ``first`` then ``second``."""
-    order = np.lexsort((second, first))
-    first, second = first[order], second[order]
-    keep = np.ones(len(first), dtype=bool)
-    keep[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
-    return first[keep], second[keep]

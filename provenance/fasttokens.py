@@ -211,13 +211,3 @@ def token_spans(text: str, config: NormalizerConfig = DEFAULT_NORMALIZER) -> lis
     if fallback[0]:
         return None
     return list(zip(starts[:n].tolist(), ends[:n].tolist(), strict=True))
-
-
-def normalize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER) -> list[str]:
-    """``normalize(t)`` for every text (the tokens joined by single spaces), through the kernel."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    tokens, offsets, _ = tokenize_texts(texts, config)
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), tokens)
-    return pc.binary_join(lists, pa.scalar(" ", type=pa.large_string())).to_pylist()

@@ -30,6 +30,7 @@ from .segment import (
     Segment,
     SegmentBuilder,
     SegmentCounts,
+    TextAnalysis,
     _save_array,
     analyse_texts,
     write_band_tables,
@@ -84,6 +85,25 @@ def _existing_hashes(index: Index) -> dict[str, str]:
     return dict(zip(table.column("content_hash").to_pylist(), table.column("id").to_pylist(), strict=False))
 
 
+def _analysed(
+    batches: Iterator[list[Record]], params: IndexParams, jobs: int
+) -> Iterator[tuple[list[Record], TextAnalysis]]:
+    """Each batch with ``analyse_texts`` of its texts, in order; with several ``jobs`` the analyses
+    are computed by forked workers (only the texts travel) while the next batches are read."""
+    held: deque[list[Record]] = deque()
+
+    def texts_of(batches: Iterator[list[Record]]) -> Iterator[list[str]]:
+        for batch in batches:
+            held.append(batch)
+            yield [record.text for record in batch]
+
+    analyse = partial(analyse_texts, params=params)
+    if jobs > 1:
+        analyse(["load the compiled kernels once, before the workers are forked"])
+    for analysis in map_in_order(analyse, texts_of(batches), jobs):
+        yield held.popleft(), analysis
+
+
 def _ingest(
     index_dir: Path,
     manifest: dict,
@@ -110,19 +130,8 @@ def _ingest(
     batches = accounted_batches(
         sources, options, batch_size=batch_size, strict=strict, tally=tally, progress=progress, stage="index"
     )
-    held: deque[list[Record]] = deque()
-
-    def texts_of(batches: Iterator[list[Record]]) -> Iterator[list[str]]:
-        for batch in batches:
-            held.append(batch)
-            yield [record.text for record in batch]
-
-    analyse = partial(analyse_texts, params=params)
-    jobs = jobs or default_jobs()
-    if jobs > 1:
-        analyse(["load the compiled kernels once, before the workers are forked"])
-    for analysis in map_in_order(analyse, texts_of(batches), jobs):
-        builder.add_batch(held.popleft(), analysis)
+    for batch, analysis in _analysed(batches, params, jobs or default_jobs()):
+        builder.add_batch(batch, analysis)
     for skipped in tally.skipped:
         builder.skip(skipped)
     builder.finish()

@@ -187,9 +187,10 @@ def _merge_fallbacks(texts, tokens, text_offsets, fallback, config):  # noqa: AN
     return merged, np.concatenate(([0], np.cumsum(counts))).astype(np.int64), int(fallback.sum())
 
 
-def token_spans(text: str, config: NormalizerConfig = DEFAULT_NORMALIZER) -> list[tuple[int, int]] | None:
-    """``tokenize_with_spans(text)[1]`` through the kernel; ``None`` when the reference must do it
-    (other normaliser options, a text the kernel cannot decide alone, or one with HTML entities)."""
+def token_spans(text: str, config: NormalizerConfig = DEFAULT_NORMALIZER) -> np.ndarray | None:
+    """``tokenize_with_spans(text)[1]`` through the kernel, as an int64 array of ``(start, end)``
+    rows; ``None`` when the reference must do it (other normaliser options, a text the kernel
+    cannot decide alone, or one with HTML entities)."""
     import pyarrow as pa
 
     from .kernels import token_spans_kernel
@@ -210,4 +211,4 @@ def token_spans(text: str, config: NormalizerConfig = DEFAULT_NORMALIZER) -> lis
     )
     if fallback[0]:
         return None
-    return list(zip(starts[:n].tolist(), ends[:n].tolist(), strict=True))
+    return np.stack((starts[:n], ends[:n]), axis=1)

@@ -10,6 +10,7 @@ spans of the copy in both original texts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -32,8 +33,9 @@ class AnalysedText:
     normalizer: NormalizerConfig = DEFAULT_NORMALIZER
 
     @cached_property
-    def spans(self) -> list[tuple[int, int]]:
-        """``(start, end)`` of each token in ``text`` (only needed for reported matches)."""
+    def spans(self) -> Sequence[Sequence[int]]:
+        """``(start, end)`` of each token in ``text`` (only needed for reported matches): an array
+        of rows from the compiled kernel, or the reference's list of pairs."""
         from .fasttokens import token_spans
 
         spans = token_spans(self.text, self.normalizer)
@@ -73,7 +75,12 @@ class PairEvidence:
     def char_spans(self, item: AnalysedText, doc: AnalysedText) -> tuple[int, int, int, int]:
         """``(item_start, item_end, doc_start, doc_end)``: the copy's character offsets."""
         (a0, a1), (b0, b1) = self.item_tokens, self.doc_tokens
-        return item.spans[a0][0], item.spans[a1 - 1][1], doc.spans[b0][0], doc.spans[b1 - 1][1]
+        return (
+            int(item.spans[a0][0]),
+            int(item.spans[a1 - 1][1]),
+            int(doc.spans[b0][0]),
+            int(doc.spans[b1 - 1][1]),
+        )
 
 
 def _densest_window(positions: list[int], width: int) -> tuple[int, int]:

@@ -22,7 +22,7 @@ import pyarrow.json as pj
 from .base import InputSource, ReaderOptions
 from .common import Emitter, ReadItem
 from .compression import sniff_compression, strip_compression
-from .jsonstream import JsonError, iter_json_lines
+from .jsonstream import iter_json_lines
 
 BLOCK_BYTES = 8 << 20
 _BOM = b"\xef\xbb\xbf"
@@ -144,17 +144,9 @@ def _line_by_line(
     block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
 ) -> Iterator[ReadItem]:
     """The line reader over one block (same positions, absolute line numbers); returns its lines."""
-    from .generic import generic_record
+    from .generic import expand_arrays, records_of_values
 
     stream = io.StringIO(block.decode("utf-8"), newline=None)
-    for item in iter_json_lines(stream):
-        line = first_line + item.line - 1
-        if isinstance(item, JsonError):
-            yield emitter.skip(item.message, line)
-        elif isinstance(item.value, list):
-            for element in item.value:
-                yield generic_record(emitter, element, line, options)
-        else:
-            yield generic_record(emitter, item.value, line, options)
+    yield from records_of_values(expand_arrays(iter_json_lines(stream)), emitter, options, first_line)
     stream.seek(0)
     return sum(1 for _ in stream)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from provenance.readers import fastjsonl
@@ -32,11 +32,16 @@ def iter_values(source: InputSource) -> Iterator[JsonValue | JsonError]:
             values = iter_json_lines(fh)
         else:
             values = iter_json_document(fh)
-        for item in values:
-            if isinstance(item, JsonValue) and isinstance(item.value, list):
-                yield from (JsonValue(item.line, element) for element in item.value)
-            else:
-                yield item
+        yield from expand_arrays(values)
+
+
+def expand_arrays(values: Iterable[JsonValue | JsonError]) -> Iterator[JsonValue | JsonError]:
+    """The values, each array (a JSON Lines line holding a list) replaced by its elements."""
+    for item in values:
+        if isinstance(item, JsonValue) and isinstance(item.value, list):
+            yield from (JsonValue(item.line, element) for element in item.value)
+        else:
+            yield item
 
 
 def read_generic_json(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
@@ -44,12 +49,19 @@ def read_generic_json(source: InputSource, options: ReaderOptions) -> Iterator[R
     if fastjsonl.applies(source, options, json_container(source)):
         yield from fastjsonl.read_jsonl_blocks(source, options)
         return
-    emitter = Emitter(source.name)
-    for item in iter_values(source):
+    yield from records_of_values(iter_values(source), Emitter(source.name), options)
+
+
+def records_of_values(
+    values: Iterable[JsonValue | JsonError], emitter: Emitter, options: ReaderOptions, first_line: int = 1
+) -> Iterator[ReadItem]:
+    """A record (or a skipped one) per value; line numbers are shifted so the first is ``first_line``."""
+    for item in values:
+        line = item.line + first_line - 1
         if isinstance(item, JsonError):
-            yield emitter.skip(item.message, item.line)
+            yield emitter.skip(item.message, line)
         else:
-            yield generic_record(emitter, item.value, item.line, options)
+            yield generic_record(emitter, item.value, line, options)
 
 
 def generic_record(emitter: Emitter, obj: Any, line: int | None, options: ReaderOptions) -> ReadItem:

@@ -23,6 +23,7 @@ from .common import (
     FormatOpt,
     IdFieldOpt,
     IncludeDeletedOpt,
+    JobsOpt,
     MetaFieldOpt,
     TextFieldOpt,
     fail,
@@ -110,12 +111,7 @@ def check_command(
     id_field: IdFieldOpt = None,
     meta_field: MetaFieldOpt = None,
     include_deleted: IncludeDeletedOpt = False,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs", "-j", min=1, help="Worker processes (default: all available cores).", show_default=False
-        ),
-    ] = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Scan a dataset release and judge it against a licence policy (a CI gate).
 

@@ -110,6 +110,12 @@ IndexOpt = Annotated[
     Path,
     typer.Option("--index", "-i", help="The index directory.", show_default=False),
 ]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes (default: all available cores).", show_default=False
+    ),
+]
 
 
 def reader_options(

@@ -17,6 +17,7 @@ from .common import (
     IncludeDeletedOpt,
     IndexOpt,
     InputsArg,
+    JobsOpt,
     MetaFieldOpt,
     StrictOpt,
     TextFieldOpt,
@@ -112,12 +113,7 @@ def build(
     include_deleted: IncludeDeletedOpt = False,
     strict: StrictOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing index at --index.")] = False,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs", "-j", min=1, help="Worker processes (default: all available cores).", show_default=False
-        ),
-    ] = None,
+    jobs: JobsOpt = None,
     lsh_threshold: Annotated[
         float,
         typer.Option(
@@ -176,12 +172,7 @@ def add(
     meta_field: MetaFieldOpt = None,
     include_deleted: IncludeDeletedOpt = False,
     strict: StrictOpt = False,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs", "-j", min=1, help="Worker processes (default: all available cores).", show_default=False
-        ),
-    ] = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Add INPUTS to an existing index as another licensed corpus (with the index's parameters)."""
     from provenance.index import add_to_index

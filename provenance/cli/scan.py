@@ -16,6 +16,7 @@ from .common import (
     IncludeDeletedOpt,
     IndexOpt,
     InputsArg,
+    JobsOpt,
     MetaFieldOpt,
     StrictOpt,
     TextFieldOpt,
@@ -55,12 +56,7 @@ def scan_command(
     meta_field: MetaFieldOpt = None,
     include_deleted: IncludeDeletedOpt = False,
     strict: StrictOpt = False,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs", "-j", min=1, help="Worker processes (default: all available cores).", show_default=False
-        ),
-    ] = None,
+    jobs: JobsOpt = None,
     min_containment: Annotated[
         float,
         typer.Option(

@@ -388,6 +388,14 @@ def _strip_retweets_and_mentions(cps, classes, m):  # numba-typed arguments
 
 
 @njit(cache=True, inline="always")
+def _strip(cps, classes, m):  # numba-typed arguments
+    """Links, then retweet prefixes and mentions (both need an '@') become spaces."""
+    _strip_links(cps, classes, m)
+    if _contains(cps, m, 64):
+        _strip_retweets_and_mentions(cps, classes, m)
+
+
+@njit(cache=True, inline="always")
 def _put_utf8(out, n, cp):  # numba-typed arguments
     if cp < 0x80:
         out[n] = cp
@@ -447,9 +455,7 @@ def tokenize_kernel(
             fallback[t] = True
             text_token_ends[t] = n_tokens
             continue
-        _strip_links(cps, classes, m)
-        if _contains(cps, m, 64):  # both patterns need an '@'
-            _strip_retweets_and_mentions(cps, classes, m)
+        _strip(cps, classes, m)
         i = 0
         while i < m:
             c = classes[i]
@@ -512,9 +518,7 @@ def token_spans_kernel(
             fallback[t] = True
             text_token_ends[t] = n_tokens
             continue
-        _strip_links(cps, classes, m)
-        if _contains(cps, m, 64):
-            _strip_retweets_and_mentions(cps, classes, m)
+        _strip(cps, classes, m)
         i = 0
         while i < m:
             c = classes[i]

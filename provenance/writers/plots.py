@@ -92,25 +92,23 @@ def _short(label: str, width: int = 40) -> str:
 
 def per_license(report: Report) -> str:
     """Matches per licence (strong and weak together)."""
-    fig, ax = _figure(left=0.36)
-    counts = Counter(m["license"] for m in report.matches)
-    if counts:
-        _bars(ax, counts, _BLUE, "matches")
-    else:
-        _empty(ax, "no matches")
-    ax.set_title("Matches per licence")
-    return _svg(fig)
+    return _matches_per(report, "license", _BLUE, "Matches per licence")
 
 
 def per_shard(report: Report) -> str:
     """Matches per dataset file (shard)."""
+    return _matches_per(report, "dataset_file", _ORANGE, "Matches per dataset shard (file)")
+
+
+def _matches_per(report: Report, column: str, color: str, title: str) -> str:
+    """Horizontal bars of the number of matches per value of ``column``."""
     fig, ax = _figure(left=0.36)
-    counts = Counter(m["dataset_file"] for m in report.matches)
+    counts = Counter(m[column] for m in report.matches)
     if counts:
-        _bars(ax, counts, _ORANGE, "matches")
+        _bars(ax, counts, color, "matches")
     else:
         _empty(ax, "no matches")
-    ax.set_title("Matches per dataset shard (file)")
+    ax.set_title(title)
     return _svg(fig)
 
 

@@ -48,11 +48,29 @@ def _rotl(x, r):  # numba-typed arguments
 
 
 @njit(cache=True, inline="always")
-def _read(data, p, width):  # numba-typed arguments
-    v = np.uint64(0)
-    for k in range(width):
-        v |= np.uint64(data[p + k]) << np.uint64(8 * k)
-    return v
+def _read4(data, p):  # numba-typed arguments
+    """Little-endian uint32 at ``data[p:p + 4]`` (written out: the compiler fuses it into one load)."""
+    return (
+        np.uint64(data[p])
+        | (np.uint64(data[p + 1]) << np.uint64(8))
+        | (np.uint64(data[p + 2]) << np.uint64(16))
+        | (np.uint64(data[p + 3]) << np.uint64(24))
+    )
+
+
+@njit(cache=True, inline="always")
+def _read8(data, p):  # numba-typed arguments
+    """Little-endian uint64 at ``data[p:p + 8]``."""
+    return (
+        np.uint64(data[p])
+        | (np.uint64(data[p + 1]) << np.uint64(8))
+        | (np.uint64(data[p + 2]) << np.uint64(16))
+        | (np.uint64(data[p + 3]) << np.uint64(24))
+        | (np.uint64(data[p + 4]) << np.uint64(32))
+        | (np.uint64(data[p + 5]) << np.uint64(40))
+        | (np.uint64(data[p + 6]) << np.uint64(48))
+        | (np.uint64(data[p + 7]) << np.uint64(56))
+    )
 
 
 @njit(cache=True, inline="always")
@@ -72,10 +90,10 @@ def _xxh64(data, p, end, seed):  # numba-typed arguments
     if length >= 32:
         v1, v2, v3, v4 = seed + _P1 + _P2, seed + _P2, seed, seed - _P1
         while p + 32 <= end:
-            v1 = _round(v1, _read(data, p, 8))
-            v2 = _round(v2, _read(data, p + 8, 8))
-            v3 = _round(v3, _read(data, p + 16, 8))
-            v4 = _round(v4, _read(data, p + 24, 8))
+            v1 = _round(v1, _read8(data, p))
+            v2 = _round(v2, _read8(data, p + 8))
+            v3 = _round(v3, _read8(data, p + 16))
+            v4 = _round(v4, _read8(data, p + 24))
             p += 32
         h = _rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)
         h = _merge(_merge(_merge(_merge(h, v1), v2), v3), v4)
@@ -83,10 +101,10 @@ def _xxh64(data, p, end, seed):  # numba-typed arguments
         h = seed + _P5
     h += np.uint64(length)
     while p + 8 <= end:
-        h = _rotl(h ^ _round(np.uint64(0), _read(data, p, 8)), 27) * _P1 + _P4
+        h = _rotl(h ^ _round(np.uint64(0), _read8(data, p)), 27) * _P1 + _P4
         p += 8
     if p + 4 <= end:
-        h = _rotl(h ^ (_read(data, p, 4) * _P1), 23) * _P2 + _P3
+        h = _rotl(h ^ (_read4(data, p) * _P1), 23) * _P2 + _P3
         p += 4
     while p < end:
         h = _rotl(h ^ (np.uint64(data[p]) * _P5), 11) * _P1
@@ -542,11 +560,27 @@ def token_spans_kernel(
 
 
 @njit(cache=True, nogil=True)
-def set_filter_bits(keys, mask, table):  # numba-typed arguments
-    """Set the bit of every key's low bits in the byte ``table`` (a one-hash Bloom filter)."""
+def set_filter_bits(keys, shift, table):  # numba-typed arguments
+    """Set the bit of every key's top bits (``key >> shift``) in the byte ``table`` (a one-hash
+    Bloom filter). Keys sorted by hash give sequential writes."""
     for i in range(keys.shape[0]):
-        slot = keys[i] & mask
+        slot = keys[i] >> shift
         table[slot >> np.uint64(3)] |= np.uint8(1) << np.uint8(slot & np.uint64(7))
+
+
+@njit(cache=True, nogil=True)
+def bucket_starts(keys, shift, starts):  # numba-typed arguments
+    """``starts[b]``: the first position of sorted ``keys`` whose top bits (``key >> shift``) are
+    at least ``b``; ``starts[-1]`` is the number of keys."""
+    b = 0
+    for i in range(keys.shape[0]):
+        top = np.int64(keys[i] >> shift)
+        while b <= top:
+            starts[b] = i
+            b += 1
+    while b < starts.shape[0]:
+        starts[b] = keys.shape[0]
+        b += 1
 
 
 @njit(cache=True, inline="always")
@@ -575,12 +609,63 @@ def _upper_bound(values, lo, hi, value):  # numba-typed arguments
 
 @njit(cache=True)
 def _distinct_count(values):  # numba-typed arguments
-    ordered = np.sort(values)
+    """Distinct values, counted in a linear-probing hash set (a sort costs ten times more)."""
+    size = 16
+    while size < 2 * values.shape[0]:
+        size *= 2
+    slots = np.zeros(size, np.uint64)  # 0 marks an empty slot; the value 0 is counted apart
+    low = np.uint64(size - 1)
     n = 0
-    for i in range(ordered.shape[0]):
-        if i == 0 or ordered[i] != ordered[i - 1]:
+    zero = 0
+    for i in range(values.shape[0]):
+        v = values[i]
+        if v == 0:
+            zero = 1
+            continue
+        at = (v ^ (v >> np.uint64(29))) & low
+        while slots[at] != 0 and slots[at] != v:
+            at = (at + np.uint64(1)) & low
+        if slots[at] == 0:
+            slots[at] = v
             n += 1
-    return n
+    return n + zero
+
+
+@njit(cache=True, inline="always")
+def _filtered_distinct(hashes, table, shift):  # numba-typed arguments
+    """The distinct hashes whose filter bit is set, sorted (the filter test has no branch, so the
+    core keeps many table reads in flight)."""
+    found = np.empty(hashes.shape[0], np.uint64)
+    m = 0
+    for i in range(hashes.shape[0]):
+        h = hashes[i]
+        slot = h >> shift
+        found[m] = h
+        m += (table[slot >> np.uint64(3)] >> np.uint8(slot & np.uint64(7))) & np.uint8(1)
+    found = np.sort(found[:m])
+    u = 0
+    for j in range(m):
+        if j == 0 or found[j] != found[u - 1]:
+            found[u] = found[j]
+            u += 1
+    return found[:u]
+
+
+@njit(cache=True, inline="always")
+def _posting_ranges(found, keys, buckets, shift):  # numba-typed arguments
+    """``[lo, hi)`` of each sorted hash's postings: all bucket reads first, then all key searches
+    (independent loads overlap; one pass per hash would wait on each cache miss in turn)."""
+    lo = np.empty(found.shape[0], np.int64)
+    hi = np.empty(found.shape[0], np.int64)
+    for j in range(found.shape[0]):
+        b = found[j] >> shift
+        lo[j] = buckets[b]
+        hi[j] = buckets[b + 1]
+    for j in range(found.shape[0]):
+        first = _lower_bound(keys, lo[j], hi[j], found[j])
+        hi[j] = _upper_bound(keys, first, hi[j], found[j])
+        lo[j] = first
+    return lo, hi
 
 
 @njit(cache=True, nogil=True)
@@ -588,7 +673,7 @@ def anchor_kernel(
     hashes,
     offsets,
     table,
-    mask,
+    table_shift,
     keys,
     buckets,
     shift,
@@ -616,36 +701,22 @@ def anchor_kernel(
     n_out = 0
     for t in range(offsets.shape[0] - 1):
         start, stop = offsets[t], offsets[t + 1]
-        found = np.empty(stop - start, np.uint64)
-        m = 0
-        for i in range(start, stop):
-            h = hashes[i]
-            slot = h & mask
-            if (table[slot >> np.uint64(3)] >> np.uint8(slot & np.uint64(7))) & np.uint8(1):
-                found[m] = h
-                m += 1
-        found = np.sort(found[:m])
-        common_lo = np.empty(m, np.int64)
-        common_hi = np.empty(m, np.int64)
+        found = _filtered_distinct(hashes[start:stop], table, table_shift)
+        lo, hi = _posting_ranges(found, keys, buckets, shift)
+        common_lo = np.empty(found.shape[0], np.int64)
+        common_hi = np.empty(found.shape[0], np.int64)
         n_common = 0
         n_touched = 0
-        for j in range(m):
-            h = found[j]
-            if j > 0 and h == found[j - 1]:
-                continue
-            b = h >> shift
-            lo = _lower_bound(keys, buckets[b], buckets[b + 1], h)
-            hi = _upper_bound(keys, lo, buckets[b + 1], h)
-            if hi - lo > max_postings:
-                common_lo[n_common] = lo
-                common_hi[n_common] = hi
+        for j in range(found.shape[0]):
+            if hi[j] - lo[j] > max_postings:
+                common_lo[n_common] = lo[j]
+                common_hi[n_common] = hi[j]
                 n_common += 1
                 continue
-            for p in range(lo, hi):
+            for p in range(lo[j], hi[j]):  # branch-free: ``touched`` has room for one more item
                 item = key_items[p]
-                if counter[item] == 0:
-                    touched[n_touched] = item
-                    n_touched += 1
+                touched[n_touched] = item
+                n_touched += counter[item] == 0
                 counter[item] += 1
         distinct = -1
         for k in range(n_touched):

@@ -209,6 +209,11 @@ class Index:
         """Number of indexed items in all segments."""
         return int(self.offsets[-1])
 
+    def verify_checksums(self) -> None:
+        """Check every segment file's SHA-256 against the manifest (raises ``IndexStoreError``)."""
+        for entry in self.manifest["segments"]:
+            check_segment_files(self.path / "segments" / entry["id"], entry, verify_checksums=True)
+
     def digest(self) -> str:
         """SHA-256 of the manifest: identifies this exact index state."""
         return index_digest(self.path)

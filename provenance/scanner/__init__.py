@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,6 +79,49 @@ def _skipped_summary(skipped: list[SkippedRecord]) -> dict:
     }
 
 
+def _describe_inputs(sources: list) -> list[dict]:
+    """Each input source with the path, SHA-256 and size of its files."""
+    return [
+        {
+            "name": s.name,
+            "format": s.format,
+            "files": [
+                {"path": f.as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size} for f in s.files()
+            ],
+        }
+        for s in sources
+    ]
+
+
+def _scan_records(
+    index_path: Path,
+    sources: list,
+    reader_options: ReaderOptions,
+    options: ScanOptions,
+    jobs: int,
+    progress: ProgressCallback,
+) -> tuple[ScanCounts, list[dict], ReadTally]:
+    """Read every source and scan its records: the counts, the match rows and the read tally."""
+    tally = ReadTally()
+    counts = ScanCounts()
+    rows: list[dict] = []
+    records = accounted_batches(
+        sources,
+        reader_options,
+        batch_size=options.batch_records,
+        strict=options.strict,
+        tally=tally,
+        progress=progress,
+        stage="scan",
+    )
+    for output in run_batches(index_path, options, record_tuples(records), jobs):
+        counts.add(output.counts)
+        rows.extend(output.rows)
+    counts.records_read = tally.records_read
+    counts.skipped = len(tally.skipped)
+    return counts, rows, tally
+
+
 def scan(
     inputs: Sequence[str | Path],
     index: str | Path,
@@ -97,35 +141,16 @@ def scan(
     reader_options = reader_options or ReaderOptions()
     options = options or ScanOptions()
     jobs = jobs or default_jobs()
-    opened = Index.open(index)
+    opened = Index.open(index, verify_checksums=False)
     sources = discover(inputs, reader_options)
-    inputs_described = [
-        {
-            "name": s.name,
-            "format": s.format,
-            "files": [
-                {"path": f.as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size} for f in s.files()
-            ],
-        }
-        for s in sources
-    ]
-    tally = ReadTally()
-    counts = ScanCounts()
-    rows: list[dict] = []
-    records = accounted_batches(
-        sources,
-        reader_options,
-        batch_size=options.batch_records,
-        strict=options.strict,
-        tally=tally,
-        progress=progress,
-        stage="scan",
-    )
-    for output in run_batches(opened.path, options, record_tuples(records), jobs):
-        counts.add(output.counts)
-        rows.extend(output.rows)
-    counts.records_read = tally.records_read
-    counts.skipped = len(tally.skipped)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-checksums") as hashing:
+        # SHA-256 releases the GIL: the index check and the input hashes overlap with the scan, and
+        # a corrupt index still fails the scan before any evidence is written.
+        index_checked = hashing.submit(opened.verify_checksums)
+        inputs_hashed = hashing.submit(_describe_inputs, sources)
+        counts, rows, tally = _scan_records(opened.path, sources, reader_options, options, jobs, progress)
+        index_checked.result()
+        inputs_described = inputs_hashed.result()
     matches = matches_table(rows, options)
     items = items_found_table(matches)
     matched_records = len({(r["dataset_file"], r["dataset_row"]) for r in rows})

@@ -51,7 +51,7 @@ def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 class ShingleFilter:
-    """A bitmap over the low bits of every indexed shingle hash (about 16 bits per shingle).
+    """A bitmap over the top bits of every indexed shingle hash (about 16 bits per shingle).
 
     Most shingles of a training text are in no licensed item; one memory access per shingle rules
     them out before the search in the postings. False positives only cost that search.
@@ -62,14 +62,14 @@ class ShingleFilter:
 
         total = sum(len(s.shingle_keys) for s in index.segments)
         self.bits = max(20, int(np.ceil(np.log2(max(total, 1) * 16))))
-        self.mask = np.uint64((1 << self.bits) - 1)
+        self.shift = np.uint64(64 - self.bits)
         self.table = np.zeros(1 << (self.bits - 3), dtype=np.uint8)
         for segment in index.segments:
-            set_filter_bits(np.asarray(segment.shingle_keys), self.mask, self.table)
+            set_filter_bits(np.asarray(segment.shingle_keys), self.shift, self.table)
 
     def may_contain(self, hashes: np.ndarray) -> np.ndarray:
         """False where the hash is certainly not in the index."""
-        slots = hashes & self.mask
+        slots = hashes >> self.shift
         return ((self.table[slots >> np.uint64(3)] >> (slots & np.uint64(7)).astype(np.uint8)) & 1).astype(
             bool
         )
@@ -83,19 +83,21 @@ class PostingsLookup:
     """
 
     def __init__(self, keys: np.ndarray, items: np.ndarray, item_shingles: np.ndarray) -> None:
+        from ..kernels import bucket_starts
+
         self.keys = np.asarray(keys)
         self.items = np.asarray(items)
         bits = max(1, min(32, int(np.log2(max(len(self.keys), 1))) - 2))
         self.shift = np.uint64(64 - bits)
-        per_bucket = np.bincount((self.keys >> self.shift).astype(np.int64), minlength=1 << bits)
-        self.buckets = np.concatenate(([0], np.cumsum(per_bucket))).astype(np.int64)
+        self.buckets = np.empty((1 << bits) + 1, dtype=np.int64)
+        bucket_starts(self.keys, self.shift, self.buckets)
         # A count never exceeds the item's distinct shingles: the narrowest counter keeps the
         # per-item counts in the core's cache (one byte per item for tweets).
         most = int(np.max(item_shingles)) if len(item_shingles) else 0
         dtype = np.uint8 if most <= 0xFF else np.uint16 if most <= 0xFFFF else np.uint32
         self.item_shingles = np.asarray(item_shingles)
         self.counter = np.zeros(len(item_shingles), dtype=dtype)
-        self.touched = np.zeros(len(item_shingles), dtype=np.uint32)
+        self.touched = np.zeros(len(item_shingles) + 1, dtype=np.uint32)
         self._need: dict[float, np.ndarray] = {}
 
     def need(self, min_ratio: float) -> np.ndarray:
@@ -125,7 +127,7 @@ def anchor_pairs(
             batch.hashes,
             batch.offsets,
             shingle_filter.table,
-            shingle_filter.mask,
+            shingle_filter.shift,
             lookup.keys,
             lookup.buckets,
             lookup.shift,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -119,13 +120,15 @@ class Scanner:
         self.params = self.index.params
         self.n = self.params.shingles.n
         self.item_shingles = self.index.item_shingle_counts().astype(np.int64)
-        self.items = self.index.items(ITEM_COLUMNS)
+        with ThreadPoolExecutor(max_workers=1) as reader:  # Parquet and the kernels release the GIL
+            items = reader.submit(self.index.items, ITEM_COLUMNS)
+            self.shingle_filter = ShingleFilter(self.index)
+            self.lookups = [
+                PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles))
+                for s in self.index.segments
+            ]
+            self.items = items.result()
         self.item_tokens = self.items.column("n_tokens").to_numpy()
-        self.shingle_filter = ShingleFilter(self.index)
-        self.lookups = [
-            PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles))
-            for s in self.index.segments
-        ]
         self._analysed: dict[int, AnalysedText] = {}
 
     def item(self, number: int) -> AnalysedText:

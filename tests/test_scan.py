@@ -162,3 +162,20 @@ def test_include_low_information_reports_them_as_weak(world: dict, tmp_path: Pat
     )
     short = [r for r in result.matches.to_pylist() if r["item_id"] == "short-1"]
     assert short and all(r["weak"] for r in short)
+
+
+def test_scan_of_a_corrupt_index_fails_before_writing_evidence(world: dict, tmp_path: Path) -> None:
+    import shutil
+
+    from provenance.errors import IndexStoreError
+
+    index = tmp_path / "idx"
+    shutil.copytree(world["root"] / "idx", index)
+    target = next((index / "segments").glob("*/signatures.npy"))
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0xFF  # same size: only the checksum, computed during the scan, can tell
+    target.write_bytes(bytes(data))
+    with pytest.raises(IndexStoreError, match="checksum mismatch"):
+        scan([world["train"]], index, tmp_path / "out")
+    assert not (tmp_path / "out" / "matches.parquet").exists()
+    assert not (tmp_path / "out" / "manifest.json").exists()

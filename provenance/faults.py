@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 _ENV = "PROVENANCE_KILL_AT"
 _count = 0
+_lock = threading.Lock()  # writers run some steps in threads
 
 
 def checkpoint(name: str) -> None:
@@ -21,8 +23,9 @@ def checkpoint(name: str) -> None:
     target = os.environ.get(_ENV)
     if target is None:
         return
-    _count += 1
-    if os.environ.get("PROVENANCE_KILL_TRACE"):
-        print(f"checkpoint {_count}: {name}", flush=True)
-    if _count == int(target):
-        os.kill(os.getpid(), signal.SIGKILL)
+    with _lock:
+        _count += 1
+        if os.environ.get("PROVENANCE_KILL_TRACE"):
+            print(f"checkpoint {_count}: {name}", flush=True)
+        if _count == int(target):
+            os.kill(os.getpid(), signal.SIGKILL)

@@ -8,6 +8,8 @@ every output identical for any ``--jobs``.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
@@ -23,6 +25,23 @@ _PR_SET_PDEATHSIG = 1
 _END = object()
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while records stream through (restored on exit).
+
+    Records, batches and results hold no reference cycles, so reference counting frees them; the
+    collector would only rescan the batches in flight, again and again (about a third of the time
+    it takes to read a JSON Lines corpus). Workers forked meanwhile inherit the pause.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def default_jobs() -> int:

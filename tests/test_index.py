@@ -168,3 +168,24 @@ def test_opening_rejects_another_shingle_scheme(tmp_path: Path, corpus_file: Pat
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexStoreError, match="hashes shingles as token-ngram/xxh3-64"):
         Index.open(tmp_path / "idx")
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [np.arange(12, dtype=np.uint32).reshape(3, 4), np.arange(8, dtype=np.uint32).reshape(2, 4)],
+        [np.arange(5, dtype=np.uint64)],
+        [],
+    ],
+)
+def test_rows_saved_in_chunks_are_the_file_np_save_writes(tmp_path: Path, chunks: list) -> None:
+    import hashlib
+
+    from provenance.index.segment import save_rows
+
+    like = chunks[0] if chunks else np.zeros((0, 4), dtype=np.uint32)
+    described = save_rows(tmp_path / "rows.npy", chunks, like)
+    np.save(tmp_path / "whole.npy", np.concatenate(chunks) if chunks else like)
+    written = (tmp_path / "rows.npy").read_bytes()
+    assert written == (tmp_path / "whole.npy").read_bytes()
+    assert described == {"sha256": hashlib.sha256(written).hexdigest(), "bytes": len(written)}

@@ -25,3 +25,24 @@ def test_a_single_item_or_one_job_stays_in_this_process() -> None:
     assert {pid for _, pid in map_in_order(_square_and_pid, [3], 4)} == {os.getpid()}
     assert {pid for _, pid in map_in_order(_square_and_pid, range(5), 1)} == {os.getpid()}
     assert os.getpid() not in {pid for _, pid in map_in_order(_square_and_pid, range(5), 2)}
+
+
+def test_paused_gc_pauses_and_restores_the_collector() -> None:
+    import gc
+
+    from provenance.parallel import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), paused_gc():
+        raise RuntimeError("an error inside still restores the collector")
+    assert gc.isenabled()

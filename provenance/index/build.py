@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 from ..atomic import sha256_file
 from ..errors import UsageError
 from ..faults import checkpoint
-from ..parallel import default_jobs, map_in_order
+from ..lsh import band_keys
+from ..parallel import default_jobs, map_in_order, paused_gc
 from ..progress import ProgressCallback, no_progress
 from ..readers import InputSource, ReaderOptions, discover
 from ..readers.accounting import ReadTally, accounted_batches
@@ -33,6 +34,8 @@ from .segment import (
     TextAnalysis,
     _save_array,
     analyse_texts,
+    describe_file,
+    save_rows,
     write_band_tables,
     write_postings,
 )
@@ -130,13 +133,14 @@ def _ingest(
     batches = accounted_batches(
         sources, options, batch_size=batch_size, strict=strict, tally=tally, progress=progress, stage="index"
     )
-    for batch, analysis in _analysed(batches, params, jobs or default_jobs()):
-        builder.add_batch(batch, analysis)
+    with paused_gc():
+        for batch, analysis in _analysed(batches, params, jobs or default_jobs()):
+            builder.add_batch(batch, analysis)
     for skipped in tally.skipped:
         builder.skip(skipped)
-    builder.finish()
+    files = builder.finish()
     seq = 1 + max((int(s["id"].split("-")[0]) for s in manifest["segments"]), default=0)
-    segment_id, files = publish_segment(index_dir, workdir, seq)
+    segment_id, files = publish_segment(index_dir, workdir, seq, files)
     counts = builder.counts
     manifest["segments"].append({"id": segment_id, "items": counts.indexed, "files": files})
     manifest["corpora"].append(
@@ -254,10 +258,11 @@ class CompactResult:
     items: int
 
 
-def _concat_parquet(segments: list[Segment], name: str, schema: pa.Schema, out: Path) -> None:
+def _concat_parquet(segments: list[Segment], name: str, schema: pa.Schema, out: Path) -> dict:
     tables = [pq.read_table(s.path / name) for s in segments]
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     pq.write_table(table.cast(schema), out, compression="zstd")
+    return describe_file(out)
 
 
 def compact_index(index: str | Path) -> CompactResult:
@@ -270,24 +275,32 @@ def compact_index(index: str | Path) -> CompactResult:
             return CompactResult(index_dir, before, before, current.n_items)
         workdir = new_workdir(index_dir)
         segs = current.segments
-        _concat_parquet(segs, "items.parquet", ITEMS_SCHEMA, workdir / "items.parquet")
+        files = {
+            "items.parquet": _concat_parquet(segs, "items.parquet", ITEMS_SCHEMA, workdir / "items.parquet")
+        }
         checkpoint("compact items")
-        signatures = np.concatenate([np.asarray(s.signatures) for s in segs])
-        _save_array(workdir / "signatures.npy", signatures)
-        write_band_tables(workdir, signatures, current.params)
+        signatures = [np.asarray(s.signatures) for s in segs]
+        files["signatures.npy"] = save_rows(workdir / "signatures.npy", signatures, signatures[0])
+        files.update(
+            write_band_tables(
+                workdir, np.concatenate([band_keys(s, current.params.lsh) for s in signatures], axis=1)
+            )
+        )
         checkpoint("compact bands")
         offsets = current.offsets[:-1]
         keys = np.concatenate([np.asarray(s.shingle_keys) for s in segs])
         shifted = zip(segs, offsets, strict=True)
         items = np.concatenate([np.asarray(s.shingle_items, np.uint32) + np.uint32(o) for s, o in shifted])
-        write_postings(workdir, keys, items)
-        _save_array(workdir / "item_shingles.npy", current.item_shingle_counts().astype(np.int32))
-        _concat_parquet(segs, "duplicates.parquet", DUPLICATES_SCHEMA, workdir / "duplicates.parquet")
-        _concat_parquet(segs, "skipped.parquet", SKIPPED_SCHEMA, workdir / "skipped.parquet")
+        files.update(write_postings(workdir, keys, items))
+        files["item_shingles.npy"] = _save_array(
+            workdir / "item_shingles.npy", current.item_shingle_counts().astype(np.int32)
+        )
+        for name, schema in (("duplicates.parquet", DUPLICATES_SCHEMA), ("skipped.parquet", SKIPPED_SCHEMA)):
+            files[name] = _concat_parquet(segs, name, schema, workdir / name)
         checkpoint("compact written")
         manifest = read_manifest(index_dir)
         seq = 1 + max(int(s["id"].split("-")[0]) for s in manifest["segments"])
-        segment_id, files = publish_segment(index_dir, workdir, seq)
+        segment_id, files = publish_segment(index_dir, workdir, seq, files)
         manifest["segments"] = [{"id": segment_id, "items": current.n_items, "files": files}]
         for corpus in manifest["corpora"]:
             corpus["segments"] = [segment_id]

@@ -16,9 +16,12 @@ Arrays are ``.npy`` files opened memory-mapped, so opening costs no parsing.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +32,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from ..arrays import stable_argsort
+from ..atomic import sha256_file
 from ..fasttokens import tokenize_texts
 from ..faults import checkpoint
 from ..lsh import band_keys
@@ -85,6 +89,9 @@ ARRAY_FILES = (
     "item_shingles.npy",
 )
 _KNOWN_META = ("author", "created_at", "url", "lang")
+# Columns with few distinct values: dictionary-encoding the others (texts, ids, hashes) only costs
+# the writer time before it falls back to plain encoding.
+_DICTIONARY_COLUMNS = ["corpus", "license", "owner", "source", "lang"]
 _NOT_EXTRA = frozenset((*_KNOWN_META, "deleted"))
 
 
@@ -116,16 +123,42 @@ def _select(values: np.ndarray, offsets: np.ndarray, rows: list[int]) -> tuple[n
     return values[positions], new_offsets
 
 
-def _write_parquet(path: Path, rows: list[dict], schema: pa.Schema) -> None:
+def _write_parquet(path: Path, rows: list[dict], schema: pa.Schema) -> dict:
     table = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(table, path, compression="zstd")
+    return describe_file(path)
 
 
-def _save_array(path: Path, array: np.ndarray) -> None:
+def describe_file(path: Path) -> dict:
+    """A written file's manifest entry: its SHA-256 and size in bytes."""
+    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def _save_array(path: Path, array: np.ndarray) -> dict:
+    """Save one array as ``.npy`` (fsynced); returns its manifest entry."""
+    return save_rows(path, [array], array)
+
+
+def save_rows(path: Path, chunks: list[np.ndarray], like: np.ndarray) -> dict:
+    """Save the row-wise concatenation of ``chunks`` (arrays shaped and typed as ``like``) as the
+    ``.npy`` file ``np.save`` would write, without building it in memory, hashing it as it is
+    written; fsynced. Returns its manifest entry (SHA-256 and size)."""
+    header = np.lib.format.header_data_from_array_1_0(np.ascontiguousarray(like[:0]))
+    header["shape"] = (sum(len(c) for c in chunks), *like.shape[1:])
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, header)
+    digest = hashlib.sha256(head.getvalue())
+    size = len(head.getvalue())
     with open(path, "wb") as fh:
-        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
+        fh.write(head.getvalue())
+        for chunk in chunks:
+            data = memoryview(np.ascontiguousarray(chunk, dtype=like.dtype)).cast("B")
+            fh.write(data)
+            digest.update(data)
+            size += len(data)
         fh.flush()
         os.fsync(fh.fileno())
+    return {"sha256": digest.hexdigest(), "bytes": size}
 
 
 @dataclass
@@ -180,7 +213,9 @@ class SegmentBuilder:
         self.params = params
         self.seen = seen
         self.counts = SegmentCounts()
-        self._items_writer = pq.ParquetWriter(workdir / "items.parquet", ITEMS_SCHEMA, compression="zstd")
+        self._items_writer = pq.ParquetWriter(
+            workdir / "items.parquet", ITEMS_SCHEMA, compression="zstd", use_dictionary=_DICTIONARY_COLUMNS
+        )
         self._signatures: list[np.ndarray] = []
         self._posting_keys: list[np.ndarray] = []
         self._posting_items: list[np.ndarray] = []
@@ -253,6 +288,12 @@ class SegmentBuilder:
         """The items' rows, built column by column."""
         n = len(kept)
         metas = [r.meta for r in kept]
+        if any(metas):
+            known: dict[str, list] = {k: [m.get(k) for m in metas] for k in _KNOWN_META}
+            deleted = [m.get("deleted") == "true" for m in metas]
+            extra = [_extra_meta_json(m) for m in metas]
+        else:  # a corpus without metadata: skip a dictionary lookup per record and field
+            known, deleted, extra = dict.fromkeys(_KNOWN_META, [None] * n), [False] * n, ["{}"] * n
         columns = {
             "id": [r.id for r in kept],
             "corpus": [self.corpus.name] * n,
@@ -265,56 +306,70 @@ class SegmentBuilder:
             "source": [r.source for r in kept],
             "position": [r.position for r in kept],
             "line": [r.line for r in kept],
-            **{k: [m.get(k) for m in metas] for k in _KNOWN_META},
-            "deleted": [m.get("deleted") == "true" for m in metas],
-            "meta": [_extra_meta_json(m) for m in metas],
+            **known,
+            "deleted": deleted,
+            "meta": extra,
         }
         arrays = [pa.array(columns[f.name], type=f.type) for f in ITEMS_SCHEMA]
         return pa.Table.from_arrays(arrays, schema=ITEMS_SCHEMA)
 
-    def finish(self) -> None:
-        """Write the lookup tables and close the segment's files (all fsynced)."""
+    def finish(self) -> dict[str, dict]:
+        """Write the lookup tables and close the segment's files (all fsynced); returns each file's
+        manifest entry (SHA-256 and size, hashed as written)."""
         self._items_writer.close()
         with open(self.workdir / "items.parquet", "rb+") as fh:
             os.fsync(fh.fileno())
+        files = {"items.parquet": describe_file(self.workdir / "items.parquet")}
         checkpoint("items written")
         num_perm = self.params.minhash.num_perm
-        signatures = (
-            np.concatenate(self._signatures) if self._signatures else np.zeros((0, num_perm), dtype=np.uint32)
-        )
-        _save_array(self.workdir / "signatures.npy", signatures)
-        checkpoint("signatures written")
-        write_band_tables(self.workdir, signatures, self.params)
-        checkpoint("bands written")
+        like = self._signatures[0] if self._signatures else np.zeros((0, num_perm), dtype=np.uint32)
         keys = np.concatenate(self._posting_keys) if self._posting_keys else np.zeros(0, np.uint64)
         items = np.concatenate(self._posting_items) if self._posting_items else np.zeros(0, np.uint32)
-        write_postings(self.workdir, keys, items)
-        checkpoint("postings written")
+        # Three independent files at once: sorting, writing and hashing release the GIL.
+        with ThreadPoolExecutor(max_workers=2) as writer:
+            signatures = writer.submit(save_rows, self.workdir / "signatures.npy", self._signatures, like)
+            postings = writer.submit(write_postings, self.workdir, keys, items)
+            bands = [band_keys(chunk, self.params.lsh) for chunk in self._signatures]
+            files.update(
+                write_band_tables(
+                    self.workdir, np.concatenate(bands, axis=1) if bands else band_keys(like, self.params.lsh)
+                )
+            )
+            checkpoint("bands written")
+            files.update(postings.result())
+            checkpoint("postings written")
+            files["signatures.npy"] = signatures.result()
+        checkpoint("signatures written")
         counts = np.concatenate(self._item_shingles) if self._item_shingles else np.zeros(0)
-        _save_array(self.workdir / "item_shingles.npy", counts.astype(np.int32))
-        _write_parquet(self.workdir / "duplicates.parquet", self._duplicates, DUPLICATES_SCHEMA)
+        files["item_shingles.npy"] = _save_array(self.workdir / "item_shingles.npy", counts.astype(np.int32))
+        files["duplicates.parquet"] = _write_parquet(
+            self.workdir / "duplicates.parquet", self._duplicates, DUPLICATES_SCHEMA
+        )
         skipped_rows = [
             {"source": r.source, "position": r.position, "line": r.line, "reason": r.reason}
             for r in self.skipped
         ]
-        _write_parquet(self.workdir / "skipped.parquet", skipped_rows, SKIPPED_SCHEMA)
+        files["skipped.parquet"] = _write_parquet(
+            self.workdir / "skipped.parquet", skipped_rows, SKIPPED_SCHEMA
+        )
         checkpoint("segment complete")
+        return files
 
 
-def write_band_tables(workdir: Path, signatures: np.ndarray, params: IndexParams) -> None:
-    """``band_keys.npy`` and ``band_items.npy`` for these signatures (bands sorted on all cores:
-    numpy's sort releases the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    keys = band_keys(signatures, params.lsh)
+def write_band_tables(workdir: Path, keys: np.ndarray) -> dict[str, dict]:
+    """``band_keys.npy`` and ``band_items.npy`` from the ``[bands, items]`` band keys (bands sorted
+    on all cores: the sort releases the GIL); returns their manifest entries."""
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         order = np.stack(list(pool.map(stable_argsort, keys)))
-    _save_array(workdir / "band_keys.npy", np.take_along_axis(keys, order, axis=1))
-    _save_array(workdir / "band_items.npy", order.astype(np.uint32))
+    return {
+        "band_keys.npy": _save_array(workdir / "band_keys.npy", np.take_along_axis(keys, order, axis=1)),
+        "band_items.npy": _save_array(workdir / "band_items.npy", order.astype(np.uint32)),
+    }
 
 
-def write_postings(workdir: Path, keys: np.ndarray, items: np.ndarray) -> None:
-    """``shingle_keys.npy`` and ``shingle_items.npy``, sorted by (hash, item).
+def write_postings(workdir: Path, keys: np.ndarray, items: np.ndarray) -> dict[str, dict]:
+    """``shingle_keys.npy`` and ``shingle_items.npy``, sorted by (hash, item); returns their
+    manifest entries.
 
     Where ``items`` is ascending (as the builder appends it), a stable sort on the hashes alone
     gives that order; otherwise (compaction) both columns are sorted on.
@@ -323,8 +378,10 @@ def write_postings(workdir: Path, keys: np.ndarray, items: np.ndarray) -> None:
         order = stable_argsort(keys)
     else:
         order = np.lexsort((items, keys))
-    _save_array(workdir / "shingle_keys.npy", keys[order])
-    _save_array(workdir / "shingle_items.npy", items[order])
+    return {
+        "shingle_keys.npy": _save_array(workdir / "shingle_keys.npy", keys[order]),
+        "shingle_items.npy": _save_array(workdir / "shingle_items.npy", items[order]),
+    }
 
 
 @dataclass

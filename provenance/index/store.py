@@ -83,12 +83,12 @@ def new_workdir(index_dir: Path) -> Path:
     return work
 
 
-def publish_segment(index_dir: Path, workdir: Path, seq: int) -> tuple[str, dict]:
-    """Move a finished segment into ``segments/``; return its id and file checksums."""
-    files = {
-        name: {"sha256": sha256_file(workdir / name), "bytes": (workdir / name).stat().st_size}
-        for name in SEGMENT_FILES
-    }
+def publish_segment(index_dir: Path, workdir: Path, seq: int, files: dict[str, dict]) -> tuple[str, dict]:
+    """Move a finished segment into ``segments/``; return its id and its files' manifest entries
+    (``files``, as their writers hashed them, for exactly the segment files)."""
+    if sorted(files) != sorted(SEGMENT_FILES):
+        raise AssertionError(f"segment files described: {sorted(files)}, expected {sorted(SEGMENT_FILES)}")
+    files = {name: files[name] for name in SEGMENT_FILES}
     segment_id = f"{seq:06d}-{uuid.uuid4().hex[:8]}"
     (index_dir / "segments").mkdir(exist_ok=True)
     checkpoint("before segment rename")

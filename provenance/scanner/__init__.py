@@ -15,7 +15,7 @@ from .. import __version__
 from ..atomic import sha256_file
 from ..evidence import EVIDENCE_SCHEMA_VERSION
 from ..index import Index
-from ..parallel import default_jobs
+from ..parallel import default_jobs, paused_gc
 from ..progress import ProgressCallback, no_progress
 from ..readers import ReaderOptions, discover
 from ..readers.accounting import ReadTally, accounted_batches
@@ -114,9 +114,10 @@ def _scan_records(
         progress=progress,
         stage="scan",
     )
-    for output in run_batches(index_path, options, record_tuples(records), jobs):
-        counts.add(output.counts)
-        rows.extend(output.rows)
+    with paused_gc():
+        for output in run_batches(index_path, options, record_tuples(records), jobs):
+            counts.add(output.counts)
+            rows.extend(output.rows)
     counts.records_read = tally.records_read
     counts.skipped = len(tally.skipped)
     return counts, rows, tally

@@ -295,6 +295,17 @@ def _shell_quote(path: str) -> str:
     return shlex.quote(path)
 
 
+def prepare_report_writer() -> None:
+    """Import the HTML report's heavy dependencies (matplotlib, Jinja2) and compile its template:
+    about a second that a scan spends in a background thread while its workers run."""
+    from matplotlib.backends import backend_svg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
+
+    from .writers.html import _template
+
+    _template()
+
+
 def write_scan_report(out_dir: str | Path, manifest: dict, matches: pa.Table, items: pa.Table) -> Path:
     """Write ``report.html`` next to a scan's evidence (called at the end of ``scan``)."""
     from .writers.interface import ReportFormat, render

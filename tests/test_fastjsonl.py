@@ -104,3 +104,40 @@ def test_custom_fields_and_meta_fields(tmp_path, monkeypatch) -> None:
     assert fast == slow and [r.id for r in fast] == ["k1", "2"]
     with_meta = ReaderOptions(text_field="body", meta_fields=("lang",))
     assert not fastjsonl.applies(discover([path], with_meta)[0], with_meta, "jsonl")
+
+
+def _read_in_blocks(path: Path, options: ReaderOptions) -> list:
+    """Every block read on its own, then shifted as the scan shifts them."""
+    from provenance.readers import read_block
+    from provenance.records import Record, SkippedRecord
+
+    items, positions, lines = [], 0, 0
+    for source in discover([path], options):
+        for start, end in fastjsonl.block_bounds(source.path):
+            block = read_block(source, start, end, options)
+            for item in block.items:
+                position = item.position + positions
+                if isinstance(item, SkippedRecord):
+                    items.append(SkippedRecord(item.source, position, item.reason, item.line + lines))
+                    continue
+                own = item.id or f"{item.source}:{position}"
+                items.append(Record(own, item.text, item.source, position, item.line + lines, item.meta))
+            positions, lines = positions + block.positions, lines + block.lines
+    return items
+
+
+@pytest.mark.parametrize("block", [1 << 20, 97, 16])
+@pytest.mark.parametrize("seed", range(0, 40, 3))
+def test_blocks_read_on_their_own_add_up_to_the_file(tmp_path, monkeypatch, block: int, seed: int) -> None:
+    rng = random.Random(seed)
+    lines = [rng.choice(LINES[:3]) if rng.random() < 0.5 else rng.choice(LINES) for _ in range(120)]
+    ending = rng.choice(["\n", "\r\n"]) if seed % 2 == 0 else "\n"
+    body = ending.join(lines) + rng.choice(["", ending])
+    path = tmp_path / "data.jsonl"
+    path.write_bytes((b"\xef\xbb\xbf" if seed % 4 == 1 else b"") + body.encode("utf-8", "surrogatepass"))
+    monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", block)
+    bounds = list(fastjsonl.block_bounds(path))
+    assert bounds[0][0] == 0 and bounds[-1][1] == path.stat().st_size
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(path.read_bytes()[end - 1 : end] == b"\n" for _, end in bounds[:-1])
+    assert _read_in_blocks(path, ReaderOptions()) == _read(path, ReaderOptions())

@@ -179,3 +179,52 @@ def test_scan_of_a_corrupt_index_fails_before_writing_evidence(world: dict, tmp_
         scan([world["train"]], index, tmp_path / "out")
     assert not (tmp_path / "out" / "matches.parquet").exists()
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_workers_reading_blocks_give_the_evidence_of_one_reader(
+    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import provenance.scanner as scanner_module
+    from provenance.readers import ReaderOptions, discover, fastjsonl, read_source
+
+    docs = [json.loads(line) for line in world["train"].read_text().splitlines() if line.startswith('{"')]
+    lines = []
+    for k, doc in enumerate(docs):
+        if k % 4 == 0:
+            lines.append(json.dumps({"text": doc["text"]}))  # no id: the default id names its row
+        elif k % 4 == 1:
+            lines.append(json.dumps({"id": f"PLACEHOLDER-{k}", "text": doc["text"]}))
+        else:
+            lines.append(json.dumps(doc))
+        lines.append(["", '{"id": "broken", "text": "no end', '{"id": "m"}', '["a", "list"]'][k % 4])
+    train = tmp_path / "train.jsonl"
+    train.write_text("\n".join(lines) + "\n")
+    # some records' own ids equal their default id ("<file>:<position>"): both readers drop them
+    source = discover([train], ReaderOptions())[0]
+    body = train.read_text()
+    for record in read_source(source, ReaderOptions()):
+        if getattr(record, "id", "").startswith("PLACEHOLDER-"):
+            body = body.replace(f'"{record.id}"', json.dumps(f"{source.name}:{record.position}"))
+    assert "PLACEHOLDER" not in body
+    train.write_text(body)
+    monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", 4096)
+    cut: list = []
+
+    def counted_bounds(path: Path) -> list:
+        cut.extend(fastjsonl.block_bounds(path))
+        return cut
+
+    monkeypatch.setattr(scanner_module, "block_bounds", counted_bounds)
+    one = scan([train], world["root"] / "idx", tmp_path / "one", jobs=1)
+    assert not cut  # one job reads records in this process
+    two = scan([train], world["root"] / "idx", tmp_path / "two", jobs=2)
+    assert len(cut) > 3  # the workers read blocks
+    assert one.matches.num_rows > 10
+    assert (tmp_path / "one" / "matches.parquet").read_bytes() == (
+        tmp_path / "two" / "matches.parquet"
+    ).read_bytes()
+    for key in ("counts", "shares", "skipped"):
+        assert one.manifest[key] == two.manifest[key]
+    assert one.manifest["skipped"]["count"] > 10
+    ids = one.matches.column("dataset_doc_id").to_pylist()
+    assert None in ids and any(ids) and not any(i.startswith(source.name) for i in ids if i)

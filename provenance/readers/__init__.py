@@ -8,6 +8,7 @@ does not grow with the size of an input.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import glob
 import os
@@ -19,11 +20,12 @@ import pyarrow
 import zstandard
 
 from provenance.errors import InputError, UsageError
+from provenance.readers import fastjsonl
 from provenance.readers.base import FORMATS, InputSource, ReaderOptions
 from provenance.readers.common import ReadItem
 from provenance.readers.delimited import read_delimited
 from provenance.readers.detect import archive_kind, detect_file_format
-from provenance.readers.generic import read_generic_json
+from provenance.readers.generic import json_container, read_generic_json
 from provenance.readers.grailbird import read_grailbird
 from provenance.readers.jsonstream import JsonSyntaxError
 from provenance.readers.parquet import read_parquet
@@ -32,7 +34,16 @@ from provenance.readers.twitter_v1 import read_twitter_v1
 from provenance.readers.twitter_v2 import read_twitter_v2
 from provenance.readers.x_archive import read_x_archive
 
-__all__ = ["FORMATS", "InputSource", "ReaderOptions", "discover", "read_records", "read_source"]
+__all__ = [
+    "FORMATS",
+    "InputSource",
+    "ReaderOptions",
+    "discover",
+    "read_block",
+    "read_records",
+    "read_source",
+    "reads_in_blocks",
+]
 
 Reader = Callable[[InputSource, ReaderOptions], Iterator[ReadItem]]
 
@@ -116,8 +127,29 @@ def read_source(source: InputSource, options: ReaderOptions) -> Iterator[ReadIte
     reader = _READERS.get(source.format)
     if reader is None:
         raise UsageError(f"unknown format {source.format!r}", source=source.name)
-    try:
+    with _errors_naming(source):
         yield from reader(source, options)
+
+
+def reads_in_blocks(source: InputSource, options: ReaderOptions) -> bool:
+    """Whether ``source`` can be read as independent blocks of lines (``read_block``)."""
+    return _READERS.get(source.format) is read_generic_json and fastjsonl.applies(
+        source, options, json_container(source)
+    )
+
+
+def read_block(source: InputSource, start: int, end: int, options: ReaderOptions) -> fastjsonl.ReadBlock:
+    """The records of bytes ``[start, end)`` of a source that ``reads_in_blocks`` (a range from
+    ``fastjsonl.block_bounds``), numbered from position 0 and line 1."""
+    with _errors_naming(source):
+        return fastjsonl.read_block(source.path, start, end, source.name, options)
+
+
+@contextlib.contextmanager
+def _errors_naming(source: InputSource) -> Iterator[None]:
+    """Reading errors become ``InputError`` naming the source."""
+    try:
+        yield
     except InputError as err:
         if err.source is None:
             err.source = source.name

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -63,6 +65,61 @@ def read_jsonl_blocks(source: InputSource, options: ReaderOptions) -> Iterator[R
                 line += lines
             if not chunk:
                 return
+
+
+def block_bounds(path: Path, block_bytes: int | None = None) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` byte ranges of whole lines, about ``block_bytes`` (``BLOCK_BYTES``) each,
+    covering the file: each ends just after a newline (the last at the end of the file)."""
+    block_bytes = block_bytes or BLOCK_BYTES
+    size = path.stat().st_size
+    start = 0
+    with open(path, "rb") as fh:
+        while start < size:
+            end = min(start + block_bytes, size)
+            while end < size:
+                fh.seek(end - 1)
+                window = fh.read(1 << 16)
+                newline = window.find(b"\n")
+                if newline >= 0:
+                    end += newline
+                    break
+                end += len(window)
+            end = min(end, size)
+            yield start, end
+            start = end
+
+
+def read_block(path: Path, start: int, end: int, source_name: str, options: ReaderOptions) -> ReadBlock:
+    """The records of the whole lines in bytes ``[start, end)`` of a JSON Lines file, as
+    ``read_jsonl_blocks`` reads them, but numbered from position 0 and line 1: the caller shifts
+    positions and lines by what the earlier blocks held. A record without an id of its own gets the
+    id ``""`` (its default id names its shifted position)."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    if start == 0:
+        data = data.removeprefix(_BOM)
+    emitter = Emitter(source_name, default_ids=False)
+    lines = 0
+
+    def reading() -> Iterator[ReadItem]:
+        nonlocal lines
+        if data:
+            lines = yield from _block(data, 1, emitter, options)
+
+    items = list(reading())
+    return ReadBlock(items, emitter.position, lines)
+
+
+@dataclass
+class ReadBlock:
+    """What one block of lines held."""
+
+    items: list[ReadItem]
+    """Records and skipped records, positions counted from 0 and lines from 1."""
+    positions: int
+    """Positions the block used (records and skipped records)."""
+    lines: int
 
 
 def _block(block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions) -> Iterator[ReadItem]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -16,11 +19,12 @@ from ..atomic import sha256_file
 from ..evidence import EVIDENCE_SCHEMA_VERSION
 from ..index import Index
 from ..parallel import default_jobs, paused_gc
-from ..progress import ProgressCallback, no_progress
-from ..readers import ReaderOptions, discover
+from ..progress import ProgressCallback, ProgressUpdate, no_progress
+from ..readers import ReaderOptions, discover, reads_in_blocks
 from ..readers.accounting import ReadTally, accounted_batches
+from ..readers.fastjsonl import block_bounds
 from ..records import SkippedRecord
-from ..report import write_scan_report
+from ..report import prepare_report_writer, write_scan_report
 from ..writers.evidence_files import items_found_table, write_scan_outputs
 from .runner import (
     ScanCounts,
@@ -28,6 +32,8 @@ from .runner import (
     matches_table,
     record_tuples,
     run_batches,
+    scan_block_in_worker,
+    shift_block,
 )
 
 __all__ = ["ScanOptions", "ScanResult", "scan"]
@@ -79,6 +85,30 @@ def _skipped_summary(skipped: list[SkippedRecord]) -> dict:
     }
 
 
+class _ReportWarmup:
+    """Prepares the report writer in a background thread once the scan's workers are running (they
+    are forked at the first batch, so no fork happens while the thread imports)."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._prepare, name="provenance-report-warmup", daemon=True
+            )
+            self._thread.start()
+
+    @staticmethod
+    def _prepare() -> None:
+        with contextlib.suppress(Exception):  # the report writer meets and reports it again itself
+            prepare_report_writer()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+
 def _describe_inputs(sources: list) -> list[dict]:
     """Each input source with the path, SHA-256 and size of its files."""
     return [
@@ -100,8 +130,11 @@ def _scan_records(
     options: ScanOptions,
     jobs: int,
     progress: ProgressCallback,
+    warmup: _ReportWarmup,
 ) -> tuple[ScanCounts, list[dict], ReadTally]:
     """Read every source and scan its records: the counts, the match rows and the read tally."""
+    if jobs > 1 and not options.strict and all(reads_in_blocks(s, reader_options) for s in sources):
+        return _scan_blocks(index_path, sources, reader_options, options, jobs, progress, warmup)
     tally = ReadTally()
     counts = ScanCounts()
     rows: list[dict] = []
@@ -116,8 +149,50 @@ def _scan_records(
     )
     with paused_gc():
         for output in run_batches(index_path, options, record_tuples(records), jobs):
+            warmup.start()
             counts.add(output.counts)
             rows.extend(output.rows)
+    counts.records_read = tally.records_read
+    counts.skipped = len(tally.skipped)
+    return counts, rows, tally
+
+
+def _scan_blocks(
+    index_path: Path,
+    sources: list,
+    reader_options: ReaderOptions,
+    options: ScanOptions,
+    jobs: int,
+    progress: ProgressCallback,
+    warmup: _ReportWarmup,
+) -> tuple[ScanCounts, list[dict], ReadTally]:
+    """``_scan_records`` for JSON Lines files the workers read themselves, block by block: this
+    process only cuts the files into blocks and numbers what comes back (the same results)."""
+    tally, counts, rows = ReadTally(), ScanCounts(), []
+    total = sum(s.path.stat().st_size for s in sources)
+    done = 0
+    units: deque[tuple] = deque()
+
+    def blocks() -> Iterator[tuple]:
+        for source in sources:
+            for start, end in block_bounds(source.path):
+                units.append((source, start, end, reader_options))
+                yield units[-1]
+
+    before: dict[str, tuple[int, int]] = {}
+    with paused_gc():
+        for output in run_batches(index_path, options, blocks(), jobs, work=scan_block_in_worker):
+            warmup.start()
+            source, start, end, _ = units.popleft()
+            positions, lines = before.get(source.name, (0, 0))
+            shift_block(output, positions, lines)
+            before[source.name] = (positions + output.positions, lines + output.lines)
+            counts.add(output.counts)
+            rows.extend(output.rows)
+            tally.records_read += output.records_read
+            tally.skipped.extend(output.skipped)
+            done += end - start
+            progress(ProgressUpdate("scan", tally.records_read, done, total))
     counts.records_read = tally.records_read
     counts.skipped = len(tally.skipped)
     return counts, rows, tally
@@ -149,7 +224,10 @@ def scan(
         # a corrupt index still fails the scan before any evidence is written.
         index_checked = hashing.submit(opened.verify_checksums)
         inputs_hashed = hashing.submit(_describe_inputs, sources)
-        counts, rows, tally = _scan_records(opened.path, sources, reader_options, options, jobs, progress)
+        warmup = _ReportWarmup()
+        counts, rows, tally = _scan_records(
+            opened.path, sources, reader_options, options, jobs, progress, warmup
+        )
         index_checked.result()
         inputs_described = inputs_hashed.result()
     matches = matches_table(rows, options)
@@ -190,5 +268,6 @@ def scan(
     }
     out_dir = Path(out)
     write_scan_outputs(out_dir, matches, items, manifest)
+    warmup.join()
     write_scan_report(out_dir, manifest, matches, items)
     return ScanResult(out_dir, matches, items, manifest, counts, tally.skipped)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +16,8 @@ from ..errors import UsageError
 from ..evidence import SNIPPET_CONTEXT, union_length
 from ..index import Index
 from ..parallel import map_in_order
-from ..records import Record
+from ..readers import InputSource, ReaderOptions, read_block
+from ..records import Record, SkippedRecord
 from ..shingles import shingle_hash, shingle_texts
 from ..verify import AnalysedText, PairEvidence, analyse, compare
 from .candidates import Candidates, PostingsLookup, ShingleFilter, find_candidates
@@ -270,6 +272,55 @@ def _scan_in_worker(records: list[tuple]) -> BatchOutput:
     return _SCANNER.scan_batch(records)
 
 
+@dataclass
+class BlockOutput(BatchOutput):
+    """What one block of lines held and matched; positions count from 0 and lines from 1, and a
+    record without an id of its own has ``dataset_doc_id`` ``None`` (see ``shift_block``)."""
+
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    records_read: int = 0
+    positions: int = 0
+    lines: int = 0
+
+
+def scan_block_in_worker(unit: tuple[InputSource, int, int, ReaderOptions]) -> BlockOutput:
+    """Read bytes ``[start, end)`` of a source that reads in blocks, and scan its records."""
+    assert _SCANNER is not None
+    source, start, end, reader_options = unit
+    block = read_block(source, start, end, reader_options)
+    records = [item for item in block.items if isinstance(item, Record)]
+    out = BlockOutput(
+        ScanCounts(),
+        skipped=[item for item in block.items if isinstance(item, SkippedRecord)],
+        records_read=len(block.items),
+        positions=block.positions,
+        lines=block.lines,
+    )
+    size = _SCANNER.options.batch_records
+    for first in range(0, len(records), size):
+        part = _SCANNER.scan_batch(
+            [(r.source, r.position, r.line, r.id or None, r.text) for r in records[first : first + size]]
+        )
+        out.counts.add(part.counts)
+        out.rows.extend(part.rows)
+    return out
+
+
+def shift_block(output: BlockOutput, positions: int, lines: int) -> None:
+    """Number a block's rows and skipped records after the ``positions`` and ``lines`` of the
+    blocks before it; a record id equal to its default id counts as none, as ``record_tuples``
+    has it."""
+    for row in output.rows:
+        row["dataset_row"] += positions
+        row["dataset_line"] += lines
+        if row["dataset_doc_id"] == f"{row['dataset_file']}:{row['dataset_row']}":
+            row["dataset_doc_id"] = None
+    output.skipped = [
+        SkippedRecord(s.source, s.position + positions, s.reason, None if s.line is None else s.line + lines)
+        for s in output.skipped
+    ]
+
+
 def record_tuples(batches: Iterator[list[Record]]) -> Iterator[list[tuple]]:
     """Batches of records as the plain (file, row, line, own id, text) tuples workers receive."""
     for batch in batches:
@@ -280,9 +331,14 @@ def record_tuples(batches: Iterator[list[Record]]) -> Iterator[list[tuple]]:
 
 
 def run_batches(
-    index_path: Path, options: ScanOptions, batches: Iterator[list[tuple]], jobs: int
+    index_path: Path,
+    options: ScanOptions,
+    batches: Iterator,
+    jobs: int,
+    work: Callable[[Any], BatchOutput] = _scan_in_worker,
 ) -> Iterator[BatchOutput]:
-    """Scan batches in order, in this process (one job) or in ``jobs`` forked workers.
+    """``work`` (by default: scan a batch of record tuples) on every unit in order, in this
+    process (one job) or in ``jobs`` forked workers.
 
     The scanner (open index, shingle filter, item table, compiled kernels) is built once here;
     forked workers inherit it copy-on-write instead of each paying its start-up again.
@@ -291,7 +347,7 @@ def run_batches(
     scanner = Scanner(index_path, options)
     scanner.scan_batch([("", 0, None, None, "warm up the compiled kernels")])
     _SCANNER = scanner
-    yield from map_in_order(_scan_in_worker, batches, jobs)
+    yield from map_in_order(work, batches, jobs)
 
 
 def matches_table(rows: list[dict], options: ScanOptions) -> pa.Table:

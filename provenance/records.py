@@ -37,6 +37,11 @@ class SkippedRecord:
     reason: str
     line: int | None = None
 
+    def shifted(self, positions: int, lines: int) -> SkippedRecord:
+        """This record, read in a block, numbered after the ``positions`` and ``lines`` before it."""
+        line = None if self.line is None else self.line + lines
+        return SkippedRecord(self.source, self.position + positions, self.reason, line)
+
     def where(self) -> str:
         """Human-readable location: ``file:line`` (1-based) or ``file record N`` (0-based)."""
         if self.line is not None:

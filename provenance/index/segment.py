@@ -20,7 +20,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +93,40 @@ _KNOWN_META = ("author", "created_at", "url", "lang")
 # the writer time before it falls back to plain encoding.
 _DICTIONARY_COLUMNS = ["corpus", "license", "owner", "source", "lang"]
 _NOT_EXTRA = frozenset((*_KNOWN_META, "deleted"))
+
+
+RECORD_SCHEMA = pa.schema(
+    [
+        ITEMS_SCHEMA.field(name)
+        for name in ("id", "text", "source", "position", "line", *_KNOWN_META, "deleted", "meta")
+    ]
+)
+"""What the items table keeps of each record (``records_table``)."""
+
+
+def records_table(records: Sequence[Record]) -> pa.Table:
+    """The records as columns (``RECORD_SCHEMA``): ids, texts, where they were read, metadata."""
+    n = len(records)
+    metas = [r.meta for r in records]
+    if any(metas):
+        known: dict[str, list] = {k: [m.get(k) for m in metas] for k in _KNOWN_META}
+        deleted = [m.get("deleted") == "true" for m in metas]
+        extra = [_extra_meta_json(m) for m in metas]
+    else:  # a corpus without metadata: skip a dictionary lookup per record and field
+        known, deleted, extra = dict.fromkeys(_KNOWN_META, [None] * n), [False] * n, ["{}"] * n
+    columns = {
+        "id": [r.id for r in records],
+        "text": [r.text for r in records],
+        "source": [r.source for r in records],
+        "position": [r.position for r in records],
+        "line": [r.line for r in records],
+        **known,
+        "deleted": deleted,
+        "meta": extra,
+    }
+    return pa.Table.from_arrays(
+        [pa.array(columns[f.name], type=f.type) for f in RECORD_SCHEMA], schema=RECORD_SCHEMA
+    )
 
 
 def content_hash(normalized: str) -> str:
@@ -236,39 +270,54 @@ class SegmentBuilder:
         records = list(records)
         if analysis is None:
             analysis = analyse_texts([r.text for r in records], self.params)
+        self.add_table(records_table(records), analysis)
+
+    def add_table(self, records: pa.Table, analysis: TextAnalysis) -> None:
+        """Deduplicate and index a batch of records given as ``records_table`` columns, with
+        ``analyse_texts`` of their texts."""
+        self.counts.records_read += records.num_rows
+        ids = records.column("id").to_pylist()
         kept: list[int] = []
         digests: list[str] = []
-        for i, (record, digest) in enumerate(zip(records, analysis.digests, strict=True)):
-            self.counts.records_read += 1
+        dropped: list[tuple[int, str | None]] = []
+        for i, digest in enumerate(analysis.digests):
             if digest is None:
-                self.skip_counted(record, "no words left after normalisation (only links, mentions or emoji)")
+                dropped.append((i, None))
                 continue
             first = self.seen.get(digest)
             if first is not None:
-                self.counts.duplicates += 1
-                self._duplicates.append(
-                    {
-                        "id": record.id,
-                        "source": record.source,
-                        "position": record.position,
-                        "content_hash": digest,
-                        "duplicate_of": first,
-                    }
-                )
+                dropped.append((i, first))
                 continue
-            self.seen[digest] = record.id
+            self.seen[digest] = ids[i]
             kept.append(i)
             digests.append(digest)
+        if dropped:
+            self._drop(records, analysis, dropped)
         if kept:
-            self._index([records[i] for i in kept], digests, analysis, kept)
+            self._index(records, digests, analysis, kept)
         checkpoint("batch")
 
-    def skip_counted(self, record: Record, reason: str) -> None:
-        """Record a readable record that cannot be indexed (already counted as read)."""
-        self.counts.skipped += 1
-        self.skipped.append(SkippedRecord(record.source, record.position, reason, record.line))
+    def _drop(self, records: pa.Table, analysis: TextAnalysis, dropped: list[tuple[int, str | None]]) -> None:
+        """Account for the rows not indexed: empty after normalisation, or a duplicate of an item."""
+        rows = records.take([i for i, _ in dropped]).select(["id", "source", "position", "line"]).to_pylist()
+        for row, (i, first) in zip(rows, dropped, strict=True):
+            if first is None:
+                self.counts.skipped += 1
+                reason = "no words left after normalisation (only links, mentions or emoji)"
+                self.skipped.append(SkippedRecord(row["source"], row["position"], reason, row["line"]))
+                continue
+            self.counts.duplicates += 1
+            self._duplicates.append(
+                {
+                    "id": row["id"],
+                    "source": row["source"],
+                    "position": row["position"],
+                    "content_hash": analysis.digests[i],
+                    "duplicate_of": first,
+                }
+            )
 
-    def _index(self, kept: list[Record], digests: list[str], analysis: TextAnalysis, rows: list[int]) -> None:
+    def _index(self, records: pa.Table, digests: list[str], analysis: TextAnalysis, rows: list[int]) -> None:
         selected = np.asarray(rows, dtype=np.int64)
         keys, key_offsets = _select(analysis.keys, analysis.key_offsets, rows)
         counts = np.diff(key_offsets)
@@ -276,41 +325,28 @@ class SegmentBuilder:
         self._signatures.append(analysis.signatures[selected])
         self._posting_keys.append(keys)
         self._posting_items.append(
-            np.repeat(np.arange(first_local, first_local + len(kept), dtype=np.uint32), counts)
+            np.repeat(np.arange(first_local, first_local + len(rows), dtype=np.uint32), counts)
         )
         self._item_shingles.append(counts)
-        self._items_writer.write_table(self._items_table(kept, digests, analysis.n_tokens[selected], counts))
-        self.counts.indexed += len(kept)
+        self._items_writer.write_table(
+            self._items_table(records.take(selected), digests, analysis.n_tokens[selected], counts)
+        )
+        self.counts.indexed += len(rows)
 
     def _items_table(
-        self, kept: list[Record], digests: list[str], n_tokens: np.ndarray, n_shingles: np.ndarray
+        self, kept: pa.Table, digests: list[str], n_tokens: np.ndarray, n_shingles: np.ndarray
     ) -> pa.Table:
-        """The items' rows, built column by column."""
-        n = len(kept)
-        metas = [r.meta for r in kept]
-        if any(metas):
-            known: dict[str, list] = {k: [m.get(k) for m in metas] for k in _KNOWN_META}
-            deleted = [m.get("deleted") == "true" for m in metas]
-            extra = [_extra_meta_json(m) for m in metas]
-        else:  # a corpus without metadata: skip a dictionary lookup per record and field
-            known, deleted, extra = dict.fromkeys(_KNOWN_META, [None] * n), [False] * n, ["{}"] * n
-        columns = {
-            "id": [r.id for r in kept],
-            "corpus": [self.corpus.name] * n,
-            "license": [self.corpus.license] * n,
-            "owner": [self.corpus.owner] * n,
-            "text": [r.text for r in kept],
-            "content_hash": digests,
-            "n_tokens": n_tokens.astype(np.int32),
-            "n_shingles": n_shingles.astype(np.int32),
-            "source": [r.source for r in kept],
-            "position": [r.position for r in kept],
-            "line": [r.line for r in kept],
-            **known,
-            "deleted": deleted,
-            "meta": extra,
+        """The items' rows: the kept records' columns and what the index adds."""
+        n = kept.num_rows
+        added = {
+            "corpus": pa.repeat(pa.scalar(self.corpus.name, pa.string()), n),
+            "license": pa.repeat(pa.scalar(self.corpus.license, pa.string()), n),
+            "owner": pa.repeat(pa.scalar(self.corpus.owner, pa.string()), n),
+            "content_hash": pa.array(digests, type=pa.string()),
+            "n_tokens": pa.array(n_tokens.astype(np.int32)),
+            "n_shingles": pa.array(n_shingles.astype(np.int32)),
         }
-        arrays = [pa.array(columns[f.name], type=f.type) for f in ITEMS_SCHEMA]
+        arrays = [added[f.name] if f.name in added else kept.column(f.name) for f in ITEMS_SCHEMA]
         return pa.Table.from_arrays(arrays, schema=ITEMS_SCHEMA)
 
     def finish(self) -> dict[str, dict]:

@@ -315,10 +315,7 @@ def shift_block(output: BlockOutput, positions: int, lines: int) -> None:
         row["dataset_line"] += lines
         if row["dataset_doc_id"] == f"{row['dataset_file']}:{row['dataset_row']}":
             row["dataset_doc_id"] = None
-    output.skipped = [
-        SkippedRecord(s.source, s.position + positions, s.reason, None if s.line is None else s.line + lines)
-        for s in output.skipped
-    ]
+    output.skipped = [skipped.shifted(positions, lines) for skipped in output.skipped]
 
 
 def record_tuples(batches: Iterator[list[Record]]) -> Iterator[list[tuple]]:

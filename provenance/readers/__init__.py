@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import glob
+import itertools
 import os
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -42,6 +43,7 @@ __all__ = [
     "read_block",
     "read_records",
     "read_source",
+    "read_source_lists",
     "reads_in_blocks",
 ]
 
@@ -129,6 +131,20 @@ def read_source(source: InputSource, options: ReaderOptions) -> Iterator[ReadIte
         raise UsageError(f"unknown format {source.format!r}", source=source.name)
     with _errors_naming(source):
         yield from reader(source, options)
+
+
+def read_source_lists(
+    source: InputSource, options: ReaderOptions, size: int = 4096
+) -> Iterator[list[ReadItem]]:
+    """``read_source`` in lists (a block of lines each where the source ``reads_in_blocks``, else
+    up to ``size`` items): the same items, without a generator step per record."""
+    if reads_in_blocks(source, options):
+        with _errors_naming(source):
+            yield from fastjsonl.read_jsonl_lists(source, options)
+        return
+    items = read_source(source, options)
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
 
 
 def reads_in_blocks(source: InputSource, options: ReaderOptions) -> bool:

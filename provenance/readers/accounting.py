@@ -31,7 +31,7 @@ def accounted_batches(
 ) -> Iterator[list[Record]]:
     """Records of all sources in batches; skipped ones go to ``tally`` (``strict``: the first one
     raises ``InputError`` naming its file and line). Progress is reported after every batch."""
-    from . import read_source
+    from . import read_source_lists
 
     total = sum(f.stat().st_size for s in sources for f in s.files())
     done = 0
@@ -39,20 +39,32 @@ def accounted_batches(
     for source in sources:
         size = sum(f.stat().st_size for f in source.files())
         text_bytes = 0
-        for item in read_source(source, options):
-            tally.records_read += 1
-            if isinstance(item, SkippedRecord):
-                if strict:
-                    raise InputError(item.reason, source=item.source, position=item.position, line=item.line)
-                tally.skipped.append(item)
-                continue
-            batch.append(item)
-            text_bytes += len(item.text)
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-                progress(ProgressUpdate(stage, tally.records_read, done + min(text_bytes, size), total))
+        for items in read_source_lists(source, options):
+            records = _accounted(items, strict, tally)
+            while records:
+                room = batch_size - len(batch)
+                batch.extend(records[:room])
+                text_bytes += sum(len(r.text) for r in records[:room])
+                records = records[room:]
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+                    progress(ProgressUpdate(stage, tally.records_read, done + min(text_bytes, size), total))
         done += size
     if batch:
         yield batch
     progress(ProgressUpdate(stage, tally.records_read, total, total))
+
+
+def _accounted(items: list[Record | SkippedRecord], strict: bool, tally: ReadTally) -> list[Record]:
+    """The records among ``items``; the skipped ones go to ``tally`` (``strict``: the first raises)."""
+    records = [item for item in items if type(item) is Record]
+    if len(records) < len(items):
+        for item in items:
+            if isinstance(item, SkippedRecord):
+                if strict:
+                    tally.records_read += items.index(item) + 1
+                    raise InputError(item.reason, source=item.source, position=item.position, line=item.line)
+                tally.skipped.append(item)
+    tally.records_read += len(items)
+    return records

@@ -47,6 +47,12 @@ def applies(source: InputSource, options: ReaderOptions, container: str) -> bool
 
 def read_jsonl_blocks(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
     """The records of a JSON Lines file, as ``generic.read_generic_json`` gives them."""
+    for items in read_jsonl_lists(source, options):
+        yield from items
+
+
+def read_jsonl_lists(source: InputSource, options: ReaderOptions) -> Iterator[list[ReadItem]]:
+    """``read_jsonl_blocks``, one list per block of lines (no generator step per record)."""
     emitter = Emitter(source.name)
     line = 1
     rest = b""
@@ -61,8 +67,9 @@ def read_jsonl_blocks(source: InputSource, options: ReaderOptions) -> Iterator[R
             cut = data.rfind(b"\n") + 1 if chunk else len(data)
             block, rest = data[:cut], data[cut:]
             if block:
-                lines = yield from _block(block, line, emitter, options)
+                items, lines = _block(block, line, emitter, options)
                 line += lines
+                yield items
             if not chunk:
                 return
 
@@ -100,14 +107,7 @@ def read_block(path: Path, start: int, end: int, source_name: str, options: Read
     if start == 0:
         data = data.removeprefix(_BOM)
     emitter = Emitter(source_name, default_ids=False)
-    lines = 0
-
-    def reading() -> Iterator[ReadItem]:
-        nonlocal lines
-        if data:
-            lines = yield from _block(data, 1, emitter, options)
-
-    items = list(reading())
+    items, lines = _block(data, 1, emitter, options) if data else ([], 0)
     return ReadBlock(items, emitter.position, lines)
 
 
@@ -122,28 +122,30 @@ class ReadBlock:
     lines: int
 
 
-def _block(block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions) -> Iterator[ReadItem]:
-    """The records of one block of whole lines; returns how many lines it held."""
+def _block(
+    block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
+) -> tuple[list[ReadItem], int]:
+    """The records of one block of whole lines, and how many lines it held."""
     columns = _parse(block, options)
     if columns is None:
-        return (yield from _line_by_line(block, first_line, emitter, options))
+        return _line_by_line(block, first_line, emitter, options)
     texts, ids, urls = columns
     from .generic import missing_text_reason
 
     missing = missing_text_reason(options.text_fields())
-    for k, text in enumerate(texts):
-        if text is None:
-            yield emitter.skip(missing, first_line + k)
-            continue
-        url = urls[k]
-        record_id = ids[k]
-        yield emitter.record(
+    record, skip = emitter.record, emitter.skip
+    items = [
+        skip(missing, first_line + k)
+        if text is None
+        else record(
             record_id if record_id is None or isinstance(record_id, str) else str(record_id),
             text,
             first_line + k,
-            {"url": url} if url else {},
+            {"url": url} if url else None,
         )
-    return len(texts)
+        for k, (text, record_id, url) in enumerate(zip(texts, ids, urls, strict=True))
+    ]
+    return items, len(texts)
 
 
 def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | None:
@@ -199,11 +201,11 @@ def _first_present(table: pa.Table, names: tuple[str, ...], types: tuple) -> pa.
 
 def _line_by_line(
     block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
-) -> Iterator[ReadItem]:
-    """The line reader over one block (same positions, absolute line numbers); returns its lines."""
+) -> tuple[list[ReadItem], int]:
+    """The line reader over one block (same positions, absolute line numbers), and its lines."""
     from .generic import expand_arrays, records_of_values
 
     stream = io.StringIO(block.decode("utf-8"), newline=None)
-    yield from records_of_values(expand_arrays(iter_json_lines(stream)), emitter, options, first_line)
+    items = list(records_of_values(expand_arrays(iter_json_lines(stream)), emitter, options, first_line))
     stream.seek(0)
-    return sum(1 for _ in stream)
+    return items, sum(1 for _ in stream)

@@ -745,6 +745,34 @@ def anchor_kernel(
     return out_text[:n_out], out_item[:n_out], out_shared[:n_out], out_distinct[:n_out]
 
 
+@njit(cache=True, nogil=True)
+def band_matches_kernel(keys, texts, band_keys, band_items, buckets, shift):  # numba-typed arguments
+    """Every (text, item) whose band key equals one of the text's: ``keys[band, j]`` is band
+    ``band`` of text ``texts[j]``; each row of ``band_keys`` is sorted, ``band_items`` gives each
+    key's item and ``buckets[band]`` where each run of leading key bits starts. Pairs may repeat."""
+    cap = 1024
+    out_text = np.empty(cap, np.int64)
+    out_item = np.empty(cap, np.int64)
+    n_out = 0
+    for band in range(keys.shape[0]):
+        row = band_keys[band]
+        starts = buckets[band]
+        for j in range(keys.shape[1]):
+            h = keys[band, j]
+            b = h >> shift
+            lo = _lower_bound(row, starts[b], starts[b + 1], h)
+            hi = _upper_bound(row, lo, starts[b + 1], h)
+            for p in range(lo, hi):
+                if n_out == cap:
+                    cap *= 2
+                    out_text = _grown(out_text, cap)
+                    out_item = _grown(out_item, cap)
+                out_text[n_out] = texts[j]
+                out_item[n_out] = band_items[band, p]
+                n_out += 1
+    return out_text[:n_out], out_item[:n_out]
+
+
 @njit(cache=True)
 def _grown(values, size):  # numba-typed arguments
     out = np.empty(size, values.dtype)

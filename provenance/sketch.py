@@ -39,11 +39,15 @@ DEFAULT_MINHASH = MinHashConfig()
 
 
 @lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(a, b)`` uint32 permutation parameters, drawn exactly as datasketch draws them."""
+    """The ``(a, b)`` uint32 permutation parameters, drawn exactly as datasketch draws them
+    (computed once per parameters; read-only)."""
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.flags.writeable = False
+    b.flags.writeable = False
     return a, b
 
 

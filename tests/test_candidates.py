@@ -9,7 +9,7 @@ import pytest
 from synthetic import write_jsonl
 
 from provenance.index import CorpusInfo, Index, add_to_index, build_index
-from provenance.scanner.candidates import PostingsLookup, ShingleFilter, anchor_pairs
+from provenance.scanner.candidates import BandLookup, PostingsLookup, ShingleFilter, anchor_pairs, lsh_pairs
 from provenance.shingles import shingle_texts
 
 WORDS = [f"w{i}" for i in range(60)]
@@ -72,3 +72,26 @@ def test_anchor_pairs_equal_set_arithmetic(two_segments, max_postings: int) -> N
     if max_postings == 1000:  # every planted copy, and pairs that share only part of an item
         assert planted <= found_pairs
         assert any(n < counts[i] for n, i in zip(shared.tolist(), found.tolist(), strict=True))
+
+
+def test_lsh_pairs_equal_a_search_of_every_band(two_segments) -> None:
+    from provenance.lsh import band_keys
+    from provenance.sketch import minhash_signatures
+
+    index, item_texts = two_segments
+    rng = random.Random(3)
+    docs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 12))) for _ in range(30)]
+    docs += [t.upper() for t in item_texts[::7]]  # near-duplicates: every band equal
+    batch = shingle_texts(docs)
+    texts = np.arange(len(docs))[::2]  # only some texts are looked up
+    bands = [BandLookup(s.band_keys, s.band_items) for s in index.segments]
+    found = set(zip(*(column.tolist() for column in lsh_pairs(index, batch, texts, bands)), strict=True))
+    keys = band_keys(minhash_signatures(batch, index.params.minhash), index.params.lsh)
+    expected = set()
+    for segment, offset in zip(index.segments, index.offsets[:-1], strict=True):
+        for band, row in enumerate(np.asarray(segment.band_keys)):
+            for t in texts.tolist():
+                for position in np.flatnonzero(row == keys[band, t]).tolist():
+                    expected.add((t, int(segment.band_items[band][position]) + int(offset)))
+    assert found == expected
+    assert {(30 + k, 7 * k) for k in range(len(item_texts[::7])) if (30 + k) % 2 == 0} <= found

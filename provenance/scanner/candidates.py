@@ -42,14 +42,6 @@ class Candidates:
     """Distinct shingle hashes of the training text; -1 for LSH-only pairs."""
 
 
-def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All positions in the ranges ``[lo, hi)``, and the number of the range each comes from."""
-    lengths = hi - lo
-    owner = np.repeat(np.arange(len(lo)), lengths)
-    starts = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
-    return starts + np.arange(len(owner)), owner
-
-
 class ShingleFilter:
     """A bitmap over the top bits of every indexed shingle hash (about 16 bits per shingle).
 
@@ -145,8 +137,28 @@ def anchor_pairs(
     return texts[order], items[order], shared[order], distinct[order]
 
 
-def lsh_pairs(index: Index, batch: ShingleBatch, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class BandLookup:
+    """One segment's LSH band tables, with a table per band of where each run of leading key bits
+    starts (as ``PostingsLookup``): a lookup reads a bucket, then a few keys."""
+
+    def __init__(self, band_keys: np.ndarray, band_items: np.ndarray) -> None:
+        from ..kernels import bucket_starts
+
+        self.keys = np.asarray(band_keys)
+        self.items = np.asarray(band_items)
+        bits = max(1, min(32, int(np.log2(max(self.keys.shape[1], 1))) - 2))
+        self.shift = np.uint64(64 - bits)
+        self.buckets = np.empty((self.keys.shape[0], (1 << bits) + 1), dtype=np.int64)
+        for band in range(self.keys.shape[0]):
+            bucket_starts(self.keys[band], self.shift, self.buckets[band])
+
+
+def lsh_pairs(
+    index: Index, batch: ShingleBatch, texts: np.ndarray, bands: list[BandLookup]
+) -> tuple[np.ndarray, np.ndarray]:
     """(text, item) pairs that share at least one LSH band (texts limited to ``texts``)."""
+    from ..kernels import band_matches_kernel
+
     if len(texts) == 0 or index.n_items == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     sub = ShingleBatch(
@@ -155,14 +167,12 @@ def lsh_pairs(index: Index, batch: ShingleBatch, texts: np.ndarray) -> tuple[np.
     )
     keys = band_keys(minhash_signatures(sub, index.params.minhash), index.params.lsh)
     found_texts, found_items = [], []
-    for segment, offset in zip(index.segments, index.offsets[:-1], strict=False):
-        for band in range(keys.shape[0]):
-            table = segment.band_keys[band]
-            lo = np.searchsorted(table, keys[band], side="left")
-            hi = np.searchsorted(table, keys[band], side="right")
-            positions, owner = _expand_ranges(lo, hi)
-            found_texts.append(texts[owner])
-            found_items.append(np.asarray(segment.band_items[band])[positions].astype(np.int64) + int(offset))
+    for lookup, offset in zip(bands, index.offsets[:-1], strict=True):
+        matched_texts, matched_items = band_matches_kernel(
+            keys, texts.astype(np.int64), lookup.keys, lookup.items, lookup.buckets, lookup.shift
+        )
+        found_texts.append(matched_texts)
+        found_items.append(matched_items + int(offset))
     key = unique_values(np.concatenate(found_texts) * max(index.n_items, 1) + np.concatenate(found_items))
     return np.divmod(key, max(index.n_items, 1))
 
@@ -175,13 +185,14 @@ def find_candidates(
     lsh_max_shingles: int,
     shingle_filter: ShingleFilter,
     lookups: list[PostingsLookup],
+    bands: list[BandLookup],
 ) -> Candidates:
     """Union of anchor and LSH candidates for one batch of training texts."""
     a_texts, a_items, a_shared, a_distinct = anchor_pairs(
         index, batch, min_ratio, max_postings, shingle_filter, lookups
     )
     short = np.flatnonzero((batch.counts() > 0) & (batch.counts() <= lsh_max_shingles))
-    l_texts, l_items = lsh_pairs(index, batch, short)
+    l_texts, l_items = lsh_pairs(index, batch, short, bands)
     n = max(index.n_items, 1)
     anchor_keys = a_texts * n + a_items
     lsh_keys = l_texts * n + l_items

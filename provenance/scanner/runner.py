@@ -20,7 +20,7 @@ from ..readers import InputSource, ReaderOptions, read_block
 from ..records import Record, SkippedRecord
 from ..shingles import shingle_hash, shingle_texts
 from ..verify import AnalysedText, PairEvidence, analyse, compare
-from .candidates import Candidates, PostingsLookup, ShingleFilter, find_candidates
+from .candidates import BandLookup, Candidates, PostingsLookup, ShingleFilter, find_candidates
 
 ITEM_COLUMNS = [
     "id",
@@ -122,13 +122,14 @@ class Scanner:
         self.params = self.index.params
         self.n = self.params.shingles.n
         self.item_shingles = self.index.item_shingle_counts().astype(np.int64)
+        segments = self.index.segments
         with ThreadPoolExecutor(max_workers=1) as reader:  # Parquet and the kernels release the GIL
             items = reader.submit(self.index.items, ITEM_COLUMNS)
             self.shingle_filter = ShingleFilter(self.index)
             self.lookups = [
-                PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles))
-                for s in self.index.segments
+                PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles)) for s in segments
             ]
+            self.bands = [BandLookup(s.band_keys, s.band_items) for s in segments]
             self.items = items.result()
         self.item_tokens = self.items.column("n_tokens").to_numpy()
         self._analysed: dict[int, AnalysedText] = {}
@@ -153,6 +154,7 @@ class Scanner:
             opts.lsh_max_shingles,
             self.shingle_filter,
             self.lookups,
+            self.bands,
         )
         counts.candidates = len(found.texts)
         counts.candidates_by_anchor = int(found.by_anchor.sum())

@@ -394,11 +394,18 @@ class SegmentBuilder:
 
 def write_band_tables(workdir: Path, keys: np.ndarray) -> dict[str, dict]:
     """``band_keys.npy`` and ``band_items.npy`` from the ``[bands, items]`` band keys (bands sorted
-    on all cores: the sort releases the GIL); returns their manifest entries."""
+    on all cores: the sorts and gathers release the GIL); returns their manifest entries."""
+
+    def sort_band(band: int) -> None:
+        order[band] = stable_argsort(keys[band])
+        np.take(keys[band], order[band], out=ordered[band])
+
+    order = np.empty(keys.shape, dtype=np.int64)
+    ordered = np.empty_like(keys)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        order = np.stack(list(pool.map(stable_argsort, keys)))
+        list(pool.map(sort_band, range(keys.shape[0])))
     return {
-        "band_keys.npy": _save_array(workdir / "band_keys.npy", np.take_along_axis(keys, order, axis=1)),
+        "band_keys.npy": _save_array(workdir / "band_keys.npy", ordered),
         "band_items.npy": _save_array(workdir / "band_items.npy", order.astype(np.uint32)),
     }
 

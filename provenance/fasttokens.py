@@ -16,6 +16,7 @@ import hashlib
 import html
 import os
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -201,10 +202,7 @@ def token_spans(text: str, config: NormalizerConfig = DEFAULT_NORMALIZER) -> np.
     _, offsets_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(offsets_buf, dtype=np.int64)[:2]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    size = MAX_FOLD * len(data) + 1
-    cps, classes = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.uint8)
-    first, last = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
-    starts, ends = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    cps, classes, first, last, starts, ends = _span_buffers(MAX_FOLD * len(data) + 1)
     text_ends, fallback = np.empty(1, dtype=np.int64), np.zeros(1, dtype=np.bool_)
     n = token_spans_kernel(
         data, offsets, *tables(), cps, classes, first, last, starts, ends, text_ends, fallback
@@ -212,3 +210,20 @@ def token_spans(text: str, config: NormalizerConfig = DEFAULT_NORMALIZER) -> np.
     if fallback[0]:
         return None
     return np.stack((starts[:n], ends[:n]), axis=1)
+
+
+_buffers = threading.local()
+_KEPT_BUFFER = 1 << 20  # entries: pages of up to about 300 KB reuse about 40 MB of work arrays
+
+
+def _span_buffers(size: int) -> tuple[np.ndarray, ...]:
+    """Work arrays of at least ``size`` for ``token_spans_kernel``, kept per thread: fresh ones
+    for every long page cost more in page faults than the kernel spends on the page."""
+    held = getattr(_buffers, "arrays", None)
+    if held is not None and len(held[0]) >= size:
+        return held
+    fresh = (np.empty(max(size, 1 << 16), np.int64), np.empty(max(size, 1 << 16), np.uint8))
+    fresh += tuple(np.empty(len(fresh[0]), np.int64) for _ in range(4))
+    if size <= _KEPT_BUFFER:
+        _buffers.arrays = fresh
+    return fresh

@@ -18,7 +18,7 @@ from ..index import Index
 from ..parallel import map_in_order
 from ..readers import InputSource, ReaderOptions, read_block
 from ..records import Record, SkippedRecord
-from ..shingles import shingle_hash, shingle_texts
+from ..shingles import shingle_batch, shingle_texts
 from ..verify import AnalysedText, PairEvidence, analyse, compare
 from .candidates import BandLookup, Candidates, PostingsLookup, ShingleFilter, find_candidates
 
@@ -133,6 +133,7 @@ class Scanner:
             self.items = items.result()
         self.item_tokens = self.items.column("n_tokens").to_numpy()
         self._analysed: dict[int, AnalysedText] = {}
+        self._shingle_hashes: dict[int, dict[str, int]] = {}
 
     def item(self, number: int) -> AnalysedText:
         """The analysed text of item ``number`` (cached)."""
@@ -207,7 +208,7 @@ class Scanner:
             counts.rejected += 1
             return None
         return self._row(
-            record, number, evidence, evidence.char_spans(item, doc), self._specificity(item, doc)
+            record, number, evidence, evidence.char_spans(item, doc), self._specificity(number, item, doc)
         )
 
     def _reportable(self, evidence: PairEvidence) -> bool:
@@ -216,10 +217,17 @@ class Scanner:
         contained = evidence.containment >= opts.min_containment and evidence.coverage >= opts.min_coverage
         return contained or evidence.jaccard >= opts.min_jaccard
 
-    def _specificity(self, item: AnalysedText, doc: AnalysedText) -> int:
+    def _item_shingle_hashes(self, number: int, item: AnalysedText) -> dict[str, int]:
+        """Each shingle of item ``number`` with its hash (computed once per item, compiled)."""
+        if number not in self._shingle_hashes:
+            hashes = shingle_batch([item.tokens], self.params.shingles).hashes.tolist()
+            self._shingle_hashes[number] = dict(zip(item.shingles, hashes, strict=True))
+        return self._shingle_hashes[number]
+
+    def _specificity(self, number: int, item: AnalysedText, doc: AnalysedText) -> int:
         """Shared shingles that few licensed items contain: stock phrases do not count."""
-        shared_shingles = item.shingle_set & doc.shingle_set
-        shared = np.array(sorted(shingle_hash(s) for s in shared_shingles), dtype=np.uint64)
+        hash_of = self._item_shingle_hashes(number, item)
+        shared = np.array(sorted(hash_of[s] for s in item.shingle_set & doc.shingle_set), dtype=np.uint64)
         items_with = np.zeros(len(shared), dtype=np.int64)
         for segment in self.index.segments:
             keys = segment.shingle_keys

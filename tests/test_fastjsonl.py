@@ -141,3 +141,51 @@ def test_blocks_read_on_their_own_add_up_to_the_file(tmp_path, monkeypatch, bloc
     assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
     assert all(path.read_bytes()[end - 1 : end] == b"\n" for _, end in bounds[:-1])
     assert _read_in_blocks(path, ReaderOptions()) == _read(path, ReaderOptions())
+
+
+CLEAN_LINES = [
+    '{"id": "a1", "text": "hello world"}',
+    '{"id": 17, "text": "an integer id", "url": "https://example.org/17"}',
+    '{"id": null, "text": "a null id", "url": ""}',
+    '{"text": "no id at all"}',
+    '{"id": "", "text": "empty id"}',
+    '{"id": "e", "text": ""}',
+    '{"id": "w", "text": " \\t "}',
+    '{"id": "u", "text": "\\u2003\\u00a0"}',
+    '{"id": "v", "text": "\\u200b"}',
+    '{"id": "s", "text": "\\u001c"}',
+    '{"id": "m"}',
+    '{"id": "n", "text": null, "content": "from the second text field"}',
+    '{"id": "c", "text": "caf\\u00e9 \\ud83d\\ude00"}',
+    '{"id": "p", "text": "\\u4eca\\u65e5\\u306f"}',
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_block_columns_hold_what_read_block_reads(tmp_path, seed: int) -> None:
+    from provenance.readers import read_block
+    from provenance.records import Record
+
+    rng = random.Random(seed)
+    pool = CLEAN_LINES if seed % 3 else LINES  # some blocks need the line reader: no columns then
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(rng.choice(pool) for _ in range(60)) + "\n", encoding="utf-8")
+    options = ReaderOptions()
+    source = discover([path], options)[0]
+    columns_seen = 0
+    for start, end in fastjsonl.block_bounds(path, 512):
+        block = read_block(source, start, end, options)
+        columns = fastjsonl.block_columns(path, start, end, options)
+        if columns is None:
+            continue
+        columns_seen += 1
+        records = [r for r in block.items if isinstance(r, Record)]
+        skipped = [(s.position, s.line, s.reason) for s in block.items if not isinstance(s, Record)]
+        assert columns.ids.to_pylist() == [r.id for r in records]
+        assert columns.texts.to_pylist() == [r.text for r in records]
+        assert columns.urls.to_pylist() == [r.meta.get("url") for r in records]
+        assert columns.positions.tolist() == [r.position for r in records]
+        assert [p + 1 for p in columns.positions.tolist()] == [r.line for r in records]
+        assert columns.skipped == skipped
+        assert columns.lines == block.lines and block.positions == block.lines
+    assert columns_seen > 0 or seed % 3 == 0

@@ -189,3 +189,43 @@ def test_rows_saved_in_chunks_are_the_file_np_save_writes(tmp_path: Path, chunks
     written = (tmp_path / "rows.npy").read_bytes()
     assert written == (tmp_path / "whole.npy").read_bytes()
     assert described == {"sha256": hashlib.sha256(written).hexdigest(), "bytes": len(written)}
+
+
+def test_workers_reading_blocks_build_the_same_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import provenance.index.build as build_module
+    from provenance.readers import fastjsonl
+
+    rows = tweets(150)
+    lines = []
+    for k, row in enumerate(rows):
+        if k % 5 == 0:
+            lines.append(json.dumps({"text": row["text"], "url": f"https://example.org/{k}"}))  # no id
+        elif k % 5 == 1:
+            lines.append(json.dumps({"id": k, "text": row["text"].upper()}))  # integer id
+        else:
+            lines.append(json.dumps(row))
+        lines.append(['{"id": "e", "text": " "}', '{"id": "m"}', "", "{broken", '["a", "list"]'][k % 5])
+    lines.append(json.dumps({"id": "dup", "text": rows[3]["text"]}))
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", 2048)
+    cut: list = []
+
+    def counted_bounds(path: Path) -> list:
+        cut.extend(fastjsonl.block_bounds(path))
+        return cut
+
+    monkeypatch.setattr(build_module, "block_bounds", counted_bounds)
+    one = build_index([corpus], tmp_path / "one", CORPUS, jobs=1)
+    assert not cut
+    two = build_index([corpus], tmp_path / "two", CORPUS, jobs=2)
+    assert len(cut) > 5  # the workers read blocks, some with pyarrow and some line by line
+    assert (one.counts, one.skipped) == (two.counts, two.skipped)
+    assert one.counts.skipped > 50 and one.counts.duplicates >= 1
+    paths = [Index.open(tmp_path / name).segments[0].path for name in ("one", "two")]
+    for name in sorted(p.name for p in paths[0].iterdir()):
+        assert (paths[0] / name).read_bytes() == (paths[1] / name).read_bytes(), name
+    ids = Index.open(tmp_path / "two").items(["id"]).column("id").to_pylist()
+    assert f"{corpus.as_posix()}:0" in ids and "1" in ids

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..atomic import sha256_file
@@ -19,9 +20,10 @@ from ..errors import UsageError
 from ..faults import checkpoint
 from ..lsh import band_keys
 from ..parallel import default_jobs, map_in_order, paused_gc
-from ..progress import ProgressCallback, no_progress
-from ..readers import InputSource, ReaderOptions, discover
+from ..progress import ProgressCallback, ProgressUpdate, no_progress
+from ..readers import InputSource, ReaderOptions, discover, read_block, reads_in_blocks
 from ..readers.accounting import ReadTally, accounted_batches
+from ..readers.fastjsonl import block_bounds, block_columns
 from ..records import Record, SkippedRecord
 from .params import CorpusInfo, IndexParams
 from .segment import (
@@ -34,7 +36,9 @@ from .segment import (
     TextAnalysis,
     _save_array,
     analyse_texts,
+    columns_table,
     describe_file,
+    records_table,
     save_rows,
     write_band_tables,
     write_postings,
@@ -107,6 +111,89 @@ def _analysed(
         yield held.popleft(), analysis
 
 
+@dataclass
+class _AnalysedBlock:
+    """A block of JSON Lines that a worker read, tabled (``RECORD_SCHEMA``) and analysed: positions
+    count from 0 and lines from 1, and a record without an id of its own has the id ``""``."""
+
+    records: pa.Table
+    analysis: TextAnalysis
+    skipped: list[SkippedRecord]
+    lines: int
+    positions: int
+
+
+def _analyse_block(unit: tuple[InputSource, int, int, ReaderOptions], params: IndexParams) -> _AnalysedBlock:
+    """Read, table and analyse one block: straight from pyarrow's columns where it could read the
+    block, else through the line reader's records."""
+    source, start, end, options = unit
+    columns = block_columns(source.path, start, end, options)
+    if columns is None:
+        block = read_block(source, start, end, options)
+        records = [item for item in block.items if isinstance(item, Record)]
+        skipped = [item for item in block.items if isinstance(item, SkippedRecord)]
+        table = records_table(records)
+        texts = [r.text for r in records]
+        lines, positions = block.lines, block.positions
+    else:
+        table = columns_table(columns, source.name)
+        skipped = [SkippedRecord(source.name, p, reason, line) for p, line, reason in columns.skipped]
+        texts = columns.texts.to_pylist()
+        lines = positions = columns.lines
+    return _AnalysedBlock(table, analyse_texts(texts, params), skipped, lines, positions)
+
+
+def _shifted(records: pa.Table, source: str, positions: int, lines: int) -> pa.Table:
+    """A worker's records numbered after the ``positions`` and ``lines`` of the blocks before,
+    each record without an id of its own given its default id (``"<source>:<position>"``)."""
+    position = pc.add(records.column("position"), positions)
+    default_ids = pc.binary_join_element_wise(source, pc.cast(position, pa.string()), ":")
+    new = {
+        "id": pc.if_else(pc.equal(records.column("id"), ""), default_ids, records.column("id")),
+        "position": position,
+        "line": pc.add(records.column("line"), lines),
+    }
+    arrays = [new.get(name, records.column(name)) for name in records.column_names]
+    return pa.Table.from_arrays(arrays, schema=records.schema)
+
+
+def _ingest_blocks(
+    builder: SegmentBuilder,
+    sources: list[InputSource],
+    params: IndexParams,
+    options: ReaderOptions,
+    jobs: int,
+    progress: ProgressCallback,
+) -> list[SkippedRecord]:
+    """Index JSON Lines files that workers read, table and analyse block by block, while this
+    process deduplicates in input order (the same segment as reading here); returns the records
+    that could not be read, numbered in the file."""
+    units: deque[tuple] = deque()
+
+    def blocks() -> Iterator[tuple]:
+        for source in sources:
+            for start, end in block_bounds(source.path):
+                units.append((source, start, end, options))
+                yield units[-1]
+
+    analyse_texts(["load the compiled kernels once, before the workers are forked"], params)
+    total = sum(s.path.stat().st_size for s in sources)
+    done, read = 0, 0
+    before: dict[str, tuple[int, int]] = {}
+    read_skips: list[SkippedRecord] = []
+    with paused_gc():
+        for block in map_in_order(partial(_analyse_block, params=params), blocks(), jobs):
+            source, start, end, _ = units.popleft()
+            positions, lines = before.get(source.name, (0, 0))
+            before[source.name] = (positions + block.positions, lines + block.lines)
+            builder.add_table(_shifted(block.records, source.name, positions, lines), block.analysis)
+            read_skips.extend(skipped.shifted(positions, lines) for skipped in block.skipped)
+            done += end - start
+            read += block.records.num_rows + len(block.skipped)
+            progress(ProgressUpdate("index", read, done, total))
+    return read_skips
+
+
 def _ingest(
     index_dir: Path,
     manifest: dict,
@@ -129,14 +216,25 @@ def _ingest(
     sources = discover(inputs, options)
     workdir = new_workdir(index_dir)
     builder = SegmentBuilder(workdir, corpus, params, seen)
-    tally = ReadTally()
-    batches = accounted_batches(
-        sources, options, batch_size=batch_size, strict=strict, tally=tally, progress=progress, stage="index"
-    )
-    with paused_gc():
-        for batch, analysis in _analysed(batches, params, jobs or default_jobs()):
-            builder.add_batch(batch, analysis)
-    for skipped in tally.skipped:
+    jobs = jobs or default_jobs()
+    if jobs > 1 and not strict and all(reads_in_blocks(s, options) for s in sources):
+        read_skips = _ingest_blocks(builder, sources, params, options, jobs, progress)
+    else:
+        tally = ReadTally()
+        batches = accounted_batches(
+            sources,
+            options,
+            batch_size=batch_size,
+            strict=strict,
+            tally=tally,
+            progress=progress,
+            stage="index",
+        )
+        with paused_gc():
+            for batch, analysis in _analysed(batches, params, jobs):
+                builder.add_batch(batch, analysis)
+        read_skips = tally.skipped
+    for skipped in read_skips:
         builder.skip(skipped)
     files = builder.finish()
     seq = 1 + max((int(s["id"].split("-")[0]) for s in manifest["segments"]), default=0)

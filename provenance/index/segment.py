@@ -36,6 +36,7 @@ from ..atomic import sha256_file
 from ..fasttokens import tokenize_texts
 from ..faults import checkpoint
 from ..lsh import band_keys
+from ..readers.fastjsonl import BlockColumns
 from ..records import Record, SkippedRecord
 from ..shingles import shingles_of_token_hashes
 from ..sketch import minhash_signatures
@@ -89,6 +90,8 @@ ARRAY_FILES = (
     "item_shingles.npy",
 )
 _KNOWN_META = ("author", "created_at", "url", "lang")
+ITEMS_ROW_GROUP = 65_536
+"""Rows per row group of ``items.parquet``."""
 # Columns with few distinct values: dictionary-encoding the others (texts, ids, hashes) only costs
 # the writer time before it falls back to plain encoding.
 _DICTIONARY_COLUMNS = ["corpus", "license", "owner", "source", "lang"]
@@ -127,6 +130,25 @@ def records_table(records: Sequence[Record]) -> pa.Table:
     return pa.Table.from_arrays(
         [pa.array(columns[f.name], type=f.type) for f in RECORD_SCHEMA], schema=RECORD_SCHEMA
     )
+
+
+def columns_table(columns: BlockColumns, source: str) -> pa.Table:
+    """``records_table`` of a block that pyarrow read (``fastjsonl.block_columns``): no metadata
+    beyond the url, line = position + 1."""
+    n = len(columns.texts)
+    positions = pa.array(columns.positions, type=pa.int64())
+    arrays = {
+        "id": columns.ids,
+        "text": columns.texts,
+        "source": pa.repeat(pa.scalar(source, pa.string()), n),
+        "position": positions,
+        "line": pc.add(positions, 1),
+        "url": columns.urls,
+        "deleted": pa.repeat(pa.scalar(False), n),
+        "meta": pa.repeat(pa.scalar("{}", pa.string()), n),
+    }
+    nulls = pa.nulls(n, pa.string())
+    return pa.Table.from_arrays([arrays.get(f.name, nulls) for f in RECORD_SCHEMA], schema=RECORD_SCHEMA)
 
 
 def content_hash(normalized: str) -> str:
@@ -250,6 +272,7 @@ class SegmentBuilder:
         self._items_writer = pq.ParquetWriter(
             workdir / "items.parquet", ITEMS_SCHEMA, compression="zstd", use_dictionary=_DICTIONARY_COLUMNS
         )
+        self._pending_items: list[pa.Table] = []
         self._signatures: list[np.ndarray] = []
         self._posting_keys: list[np.ndarray] = []
         self._posting_items: list[np.ndarray] = []
@@ -328,9 +351,8 @@ class SegmentBuilder:
             np.repeat(np.arange(first_local, first_local + len(rows), dtype=np.uint32), counts)
         )
         self._item_shingles.append(counts)
-        self._items_writer.write_table(
-            self._items_table(records.take(selected), digests, analysis.n_tokens[selected], counts)
-        )
+        kept = records.take(selected)
+        self._write_items(self._items_table(kept, digests, analysis.n_tokens[selected], counts))
         self.counts.indexed += len(rows)
 
     def _items_table(
@@ -349,9 +371,21 @@ class SegmentBuilder:
         arrays = [added[f.name] if f.name in added else kept.column(f.name) for f in ITEMS_SCHEMA]
         return pa.Table.from_arrays(arrays, schema=ITEMS_SCHEMA)
 
+    def _write_items(self, table: pa.Table, last: bool = False) -> None:
+        """Write the items in row groups of ``ITEMS_ROW_GROUP`` rows, whatever the batches: the file
+        is the same however the input was cut (batches, blocks, jobs)."""
+        self._pending_items.append(table)
+        pending = pa.concat_tables(self._pending_items)
+        while pending.num_rows >= ITEMS_ROW_GROUP or (last and pending.num_rows):
+            group = pending.slice(0, ITEMS_ROW_GROUP)
+            self._items_writer.write_table(group.combine_chunks())
+            pending = pending.slice(group.num_rows)
+        self._pending_items = [pending]
+
     def finish(self) -> dict[str, dict]:
         """Write the lookup tables and close the segment's files (all fsynced); returns each file's
         manifest entry (SHA-256 and size, hashed as written)."""
+        self._write_items(ITEMS_SCHEMA.empty_table(), last=True)
         self._items_writer.close()
         with open(self.workdir / "items.parquet", "rb+") as fh:
             os.fsync(fh.fileno())

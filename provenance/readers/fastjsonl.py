@@ -150,6 +150,15 @@ def _block(
 
 def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | None:
     """(texts, ids, urls) of every line, or ``None`` when the line reader must read the block."""
+    columns = _parse_columns(block, options)
+    if columns is None:
+        return None
+    texts, ids, urls = columns
+    return texts.to_pylist(), ids.to_pylist(), urls.to_pylist()
+
+
+def _parse_columns(block: bytes, options: ReaderOptions) -> tuple[pa.Array, pa.Array, pa.Array] | None:
+    """``_parse`` as Arrow arrays (ids as read: strings, integers or nulls)."""
     body = block[:-1] if block.endswith(b"\n") else block
     if b"\r" in body or not _one_object_per_line(body):
         return None
@@ -168,8 +177,83 @@ def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | No
     if texts is None or ids is None:
         return None
     url = table.column("url") if "url" in table.column_names else None
-    urls = url.to_pylist() if url is not None and url.type in _STRING_TYPES else [None] * table.num_rows
-    return texts.to_pylist(), ids.to_pylist(), urls
+    if url is None or url.type not in _STRING_TYPES:
+        url = pa.nulls(table.num_rows, pa.string())
+    return _combined(texts), _combined(ids), _combined(url)
+
+
+def _combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+@dataclass
+class BlockColumns:
+    """A block of JSON Lines that pyarrow read, as ``read_block`` would number it, in columns:
+    the records (one per line that has a text) and the skipped lines."""
+
+    ids: pa.Array
+    """The record's own id as a string, ``""`` where it has none."""
+    texts: pa.Array
+    urls: pa.Array
+    """The ``url`` metadata, null where absent or empty."""
+    positions: np.ndarray
+    """Each record's position (from 0; every line takes one, skipped or not)."""
+    skipped: list[tuple[int, int, str]]
+    """(position, line, reason) of each line without a usable text."""
+    lines: int
+
+
+def block_columns(path: Path, start: int, end: int, options: ReaderOptions) -> BlockColumns | None:
+    """The records of bytes ``[start, end)`` of a JSON Lines file as columns, without a Python
+    object per record; ``None`` when the block needs the line reader (then use ``read_block``).
+    Lines are numbered from 1, so a record's line is its position plus one."""
+    from .generic import missing_text_reason
+
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    if start == 0:
+        data = data.removeprefix(_BOM)
+    columns = _parse_columns(data, options) if data else None
+    if columns is None:
+        return None
+    texts, ids, urls = columns
+    present = pc.fill_null(pc.invert(pc.is_null(texts)), False)
+    usable = pc.and_(present, _has_non_space(pc.fill_null(texts, "")))
+    skipped = [
+        (int(k), int(k) + 1, "empty text" if is_present else missing_text_reason(options.text_fields()))
+        for k, is_present in zip(
+            np.flatnonzero(~usable.to_numpy(zero_copy_only=False)).tolist(),
+            pc.filter(present, pc.invert(usable)).to_pylist(),
+            strict=True,
+        )
+    ]
+    ids = pc.fill_null(pc.cast(ids, pa.string()), "")
+    urls = pc.if_else(
+        pc.equal(pc.fill_null(urls, ""), ""), pa.scalar(None, pa.string()), pc.cast(urls, pa.string())
+    )
+    return BlockColumns(
+        ids=pc.filter(ids, usable),
+        texts=pc.cast(pc.filter(texts, usable), pa.string()),
+        urls=pc.filter(urls, usable),
+        positions=np.flatnonzero(usable.to_numpy(zero_copy_only=False)).astype(np.int64),
+        skipped=skipped,
+        lines=len(texts),
+    )
+
+
+def _has_non_space(texts: pa.Array) -> pa.Array:
+    """Per text, whether Python's ``str.isspace`` is false and it is not empty (the emitter's
+    ``not text or text.isspace()``): any printable ASCII character settles it at once; the few
+    texts of only other characters are asked in Python."""
+    printable = pc.match_substring_regex(texts, r"[\x21-\x7e]")
+    unsettled = np.flatnonzero(~printable.to_numpy(zero_copy_only=False))
+    if len(unsettled) == 0:
+        return printable
+    result = printable.to_numpy(zero_copy_only=False).copy()
+    for k, text in zip(unsettled.tolist(), texts.take(pa.array(unsettled)).to_pylist(), strict=True):
+        result[k] = bool(text) and not text.isspace()
+    return pa.array(result)
 
 
 def _one_object_per_line(body: bytes) -> bool:

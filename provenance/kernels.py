@@ -810,15 +810,31 @@ def shingle_kernel(token_hashes, token_offsets, n, offsets, out):  # numba-typed
 
 @njit(cache=True, nogil=True)
 def distinct_per_text(hashes, offsets):  # numba-typed arguments
-    """Each text's distinct hashes, sorted, concatenated; and how many each text has."""
+    """Each text's distinct hashes, sorted, concatenated; and how many each text has. Short texts
+    are sorted in place by insertion in one reused buffer (a sort call per tweet costs more)."""
     out = np.empty(hashes.shape[0], np.uint64)
     counts = np.zeros(offsets.shape[0] - 1, np.int64)
+    longest = 0
+    for t in range(offsets.shape[0] - 1):
+        longest = max(longest, offsets[t + 1] - offsets[t])
+    scratch = np.empty(longest, np.uint64)
     n = 0
     for t in range(offsets.shape[0] - 1):
-        ordered = np.sort(hashes[offsets[t] : offsets[t + 1]])
-        for i in range(ordered.shape[0]):
-            if i == 0 or ordered[i] != ordered[i - 1]:
-                out[n] = ordered[i]
+        m = offsets[t + 1] - offsets[t]
+        scratch[:m] = hashes[offsets[t] : offsets[t + 1]]
+        if m <= 64:
+            for i in range(1, m):
+                value = scratch[i]
+                j = i - 1
+                while j >= 0 and scratch[j] > value:
+                    scratch[j + 1] = scratch[j]
+                    j -= 1
+                scratch[j + 1] = value
+        else:
+            scratch[:m].sort()
+        for i in range(m):
+            if i == 0 or scratch[i] != scratch[i - 1]:
+                out[n] = scratch[i]
                 n += 1
                 counts[t] += 1
     return out[:n], counts

@@ -229,3 +229,22 @@ def test_workers_reading_blocks_build_the_same_segment(
         assert (paths[0] / name).read_bytes() == (paths[1] / name).read_bytes(), name
     ids = Index.open(tmp_path / "two").items(["id"]).column("id").to_pylist()
     assert f"{corpus.as_posix()}:0" in ids and "1" in ids
+
+
+def test_content_hashes_and_distinct_shingles_of_a_batch_match_their_definitions() -> None:
+    from provenance.index.params import IndexParams
+    from provenance.index.segment import analyse_texts, content_hash
+    from provenance.normalize import normalize
+
+    texts = [r["text"] for r in tweets(40)] + [
+        "https://t.co/x @only",
+        "",
+        "Ünïcödé ＦＵＬＬ width",
+        "a " * 300,
+    ]
+    analysis = analyse_texts(texts, IndexParams())
+    assert analysis.digests == [content_hash(normalize(t)) if normalize(t) else None for t in texts]
+    for i, text in enumerate(texts):
+        keys = analysis.keys[analysis.key_offsets[i] : analysis.key_offsets[i + 1]].tolist()
+        expected = sorted(set(shingle_batch([tokenize(text)]).hashes.tolist()))
+        assert keys == expected

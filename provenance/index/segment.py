@@ -164,10 +164,17 @@ def _extra_meta_json(meta: Mapping[str, str]) -> str:
     return json.dumps(extra, sort_keys=True, ensure_ascii=False)
 
 
-def _joined(tokens: pa.Array, offsets: np.ndarray) -> list[str]:
-    """Each text's normalised form: its tokens joined by single spaces."""
+def _content_hashes(tokens: pa.Array, offsets: np.ndarray) -> list[str | None]:
+    """``content_hash`` of each text's normalised form (its tokens joined by single spaces), read
+    from the joined Arrow buffer; ``None`` for a text without tokens."""
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), tokens)
-    return pc.binary_join(lists, pa.scalar(" ", type=pa.large_string())).to_pylist()
+    joined = pc.binary_join(lists, pa.scalar(" ", type=pa.large_string()))
+    _, offsets_buffer, data_buffer = joined.buffers()
+    bounds = np.frombuffer(offsets_buffer, dtype=np.int64)[joined.offset : joined.offset + len(joined) + 1]
+    data = memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
+    digest = xxhash.xxh3_128_hexdigest
+    starts, ends = bounds[:-1].tolist(), bounds[1:].tolist()
+    return [digest(data[a:b]) if b > a else None for a, b in zip(starts, ends, strict=True)]
 
 
 def _select(values: np.ndarray, offsets: np.ndarray, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -247,7 +254,7 @@ def analyse_texts(texts: list[str], params: IndexParams) -> TextAnalysis:
     from ..kernels import distinct_per_text
 
     tokens, token_offsets, _ = tokenize_texts(texts, params.normalizer)
-    digests = [content_hash(text) if text else None for text in _joined(tokens, token_offsets)]
+    digests = _content_hashes(tokens, token_offsets)
     token_hashes = xxh64_strings(tokens, params.shingles.seed)
     batch = shingles_of_token_hashes(token_hashes, token_offsets, params.shingles.n)
     keys, counts = distinct_per_text(batch.hashes, batch.offsets)

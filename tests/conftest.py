@@ -16,3 +16,21 @@ def shared_real() -> Path:
     if not SHARED_REAL.is_dir():
         pytest.skip(f"../shared/data/real not present: {SHARED_REAL}")
     return SHARED_REAL
+
+
+@pytest.fixture
+def cut_blocks(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Cuts JSON Lines into 2 KB blocks and lists every block handed to workers (empty when the
+    main process read the records itself)."""
+    from provenance.readers import fastjsonl
+
+    cut: list = []
+    bounds = fastjsonl.block_bounds
+
+    def counted_bounds(path: Path) -> list:
+        cut.extend(bounds(path))
+        return cut
+
+    monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(fastjsonl, "block_bounds", counted_bounds)
+    return cut

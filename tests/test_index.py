@@ -191,12 +191,7 @@ def test_rows_saved_in_chunks_are_the_file_np_save_writes(tmp_path: Path, chunks
     assert described == {"sha256": hashlib.sha256(written).hexdigest(), "bytes": len(written)}
 
 
-def test_workers_reading_blocks_build_the_same_segment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import provenance.index.build as build_module
-    from provenance.readers import fastjsonl
-
+def test_workers_reading_blocks_build_the_same_segment(tmp_path: Path, cut_blocks: list) -> None:
     rows = tweets(150)
     lines = []
     for k, row in enumerate(rows):
@@ -210,18 +205,10 @@ def test_workers_reading_blocks_build_the_same_segment(
     lines.append(json.dumps({"id": "dup", "text": rows[3]["text"]}))
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", 2048)
-    cut: list = []
-
-    def counted_bounds(path: Path) -> list:
-        cut.extend(fastjsonl.block_bounds(path))
-        return cut
-
-    monkeypatch.setattr(build_module, "block_bounds", counted_bounds)
     one = build_index([corpus], tmp_path / "one", CORPUS, jobs=1)
-    assert not cut
+    assert not cut_blocks
     two = build_index([corpus], tmp_path / "two", CORPUS, jobs=2)
-    assert len(cut) > 5  # the workers read blocks, some with pyarrow and some line by line
+    assert len(cut_blocks) > 5  # the workers read blocks, some with pyarrow and some line by line
     assert (one.counts, one.skipped) == (two.counts, two.skipped)
     assert one.counts.skipped > 50 and one.counts.duplicates >= 1
     paths = [Index.open(tmp_path / name).segments[0].path for name in ("one", "two")]

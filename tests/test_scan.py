@@ -182,10 +182,9 @@ def test_scan_of_a_corrupt_index_fails_before_writing_evidence(world: dict, tmp_
 
 
 def test_workers_reading_blocks_give_the_evidence_of_one_reader(
-    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: dict, tmp_path: Path, cut_blocks: list
 ) -> None:
-    import provenance.scanner as scanner_module
-    from provenance.readers import ReaderOptions, discover, fastjsonl, read_source
+    from provenance.readers import ReaderOptions, discover, read_source
 
     docs = [json.loads(line) for line in world["train"].read_text().splitlines() if line.startswith('{"')]
     lines = []
@@ -207,18 +206,10 @@ def test_workers_reading_blocks_give_the_evidence_of_one_reader(
             body = body.replace(f'"{record.id}"', json.dumps(f"{source.name}:{record.position}"))
     assert "PLACEHOLDER" not in body
     train.write_text(body)
-    monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", 4096)
-    cut: list = []
-
-    def counted_bounds(path: Path) -> list:
-        cut.extend(fastjsonl.block_bounds(path))
-        return cut
-
-    monkeypatch.setattr(scanner_module, "block_bounds", counted_bounds)
     one = scan([train], world["root"] / "idx", tmp_path / "one", jobs=1)
-    assert not cut  # one job reads records in this process
+    assert not cut_blocks  # one job reads records in this process
     two = scan([train], world["root"] / "idx", tmp_path / "two", jobs=2)
-    assert len(cut) > 3  # the workers read blocks
+    assert len(cut_blocks) > 3  # the workers read blocks
     assert one.matches.num_rows > 10
     assert (tmp_path / "one" / "matches.parquet").read_bytes() == (
         tmp_path / "two" / "matches.parquet"

@@ -23,7 +23,7 @@ from ..parallel import default_jobs, map_in_order, paused_gc
 from ..progress import ProgressCallback, ProgressUpdate, no_progress
 from ..readers import InputSource, ReaderOptions, discover, read_block, reads_in_blocks
 from ..readers.accounting import ReadTally, accounted_batches
-from ..readers.fastjsonl import block_bounds, block_columns
+from ..readers.fastjsonl import Block, BlockReading, block_columns
 from ..records import Record, SkippedRecord
 from .params import CorpusInfo, IndexParams
 from .segment import (
@@ -123,13 +123,13 @@ class _AnalysedBlock:
     positions: int
 
 
-def _analyse_block(unit: tuple[InputSource, int, int, ReaderOptions], params: IndexParams) -> _AnalysedBlock:
+def _analyse_block(unit: Block, params: IndexParams) -> _AnalysedBlock:
     """Read, table and analyse one block: straight from pyarrow's columns where it could read the
     block, else through the line reader's records."""
-    source, start, end, options = unit
-    columns = block_columns(source.path, start, end, options)
+    source = unit.source
+    columns = block_columns(source.path, unit.start, unit.end, unit.options)
     if columns is None:
-        block = read_block(source, start, end, options)
+        block = read_block(source, unit.start, unit.end, unit.options)
         records = [item for item in block.items if isinstance(item, Record)]
         skipped = [item for item in block.items if isinstance(item, SkippedRecord)]
         table = records_table(records)
@@ -168,29 +168,17 @@ def _ingest_blocks(
     """Index JSON Lines files that workers read, table and analyse block by block, while this
     process deduplicates in input order (the same segment as reading here); returns the records
     that could not be read, numbered in the file."""
-    units: deque[tuple] = deque()
-
-    def blocks() -> Iterator[tuple]:
-        for source in sources:
-            for start, end in block_bounds(source.path):
-                units.append((source, start, end, options))
-                yield units[-1]
-
     analyse_texts(["load the compiled kernels once, before the workers are forked"], params)
-    total = sum(s.path.stat().st_size for s in sources)
-    done, read = 0, 0
-    before: dict[str, tuple[int, int]] = {}
+    reading = BlockReading(sources, options)
+    read = 0
     read_skips: list[SkippedRecord] = []
     with paused_gc():
-        for block in map_in_order(partial(_analyse_block, params=params), blocks(), jobs):
-            source, start, end, _ = units.popleft()
-            positions, lines = before.get(source.name, (0, 0))
-            before[source.name] = (positions + block.positions, lines + block.lines)
-            builder.add_table(_shifted(block.records, source.name, positions, lines), block.analysis)
+        for block in map_in_order(partial(_analyse_block, params=params), reading.blocks(), jobs):
+            unit, positions, lines = reading.place(block.positions, block.lines)
+            builder.add_table(_shifted(block.records, unit.source.name, positions, lines), block.analysis)
             read_skips.extend(skipped.shifted(positions, lines) for skipped in block.skipped)
-            done += end - start
             read += block.records.num_rows + len(block.skipped)
-            progress(ProgressUpdate("index", read, done, total))
+            progress(ProgressUpdate("index", read, reading.done, reading.total))
     return read_skips
 
 

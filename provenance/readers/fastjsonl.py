@@ -12,6 +12,7 @@ faster on tweets.
 from __future__ import annotations
 
 import io
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,44 @@ def block_bounds(path: Path, block_bytes: int | None = None) -> Iterator[tuple[i
             end = min(end, size)
             yield start, end
             start = end
+
+
+@dataclass(frozen=True)
+class Block:
+    """A newline-aligned byte range ``[start, end)`` of a JSON Lines source, for a worker to read."""
+
+    source: InputSource
+    start: int
+    end: int
+    options: ReaderOptions
+
+
+class BlockReading:
+    """Cuts sources into blocks for workers, and places what comes back, in order: the positions
+    and lines of the blocks before each one in its file (the numbering one reader would give)."""
+
+    def __init__(self, sources: list[InputSource], options: ReaderOptions) -> None:
+        self.sources, self.options = sources, options
+        self.total = sum(s.path.stat().st_size for s in sources)
+        self.done = 0
+        self._handed_out: deque[Block] = deque()
+        self._before: dict[str, tuple[int, int]] = {}
+
+    def blocks(self) -> Iterator[Block]:
+        """Every block of every source, in order."""
+        for source in self.sources:
+            for start, end in block_bounds(source.path):
+                self._handed_out.append(Block(source, start, end, self.options))
+                yield self._handed_out[-1]
+
+    def place(self, positions: int, lines: int) -> tuple[Block, int, int]:
+        """The next block back (it used ``positions`` and held ``lines``), with the positions and
+        lines before it in its file."""
+        block = self._handed_out.popleft()
+        before = self._before.get(block.source.name, (0, 0))
+        self._before[block.source.name] = (before[0] + positions, before[1] + lines)
+        self.done += block.end - block.start
+        return block, before[0], before[1]
 
 
 def read_block(path: Path, start: int, end: int, source_name: str, options: ReaderOptions) -> ReadBlock:

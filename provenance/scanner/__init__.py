@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -22,7 +21,7 @@ from ..parallel import default_jobs, paused_gc
 from ..progress import ProgressCallback, ProgressUpdate, no_progress
 from ..readers import ReaderOptions, discover, reads_in_blocks
 from ..readers.accounting import ReadTally, accounted_batches
-from ..readers.fastjsonl import block_bounds
+from ..readers.fastjsonl import BlockReading
 from ..records import SkippedRecord
 from ..report import prepare_report_writer, write_scan_report
 from ..writers.evidence_files import items_found_table, write_scan_outputs
@@ -169,30 +168,17 @@ def _scan_blocks(
     """``_scan_records`` for JSON Lines files the workers read themselves, block by block: this
     process only cuts the files into blocks and numbers what comes back (the same results)."""
     tally, counts, rows = ReadTally(), ScanCounts(), []
-    total = sum(s.path.stat().st_size for s in sources)
-    done = 0
-    units: deque[tuple] = deque()
-
-    def blocks() -> Iterator[tuple]:
-        for source in sources:
-            for start, end in block_bounds(source.path):
-                units.append((source, start, end, reader_options))
-                yield units[-1]
-
-    before: dict[str, tuple[int, int]] = {}
+    reading = BlockReading(sources, reader_options)
     with paused_gc():
-        for output in run_batches(index_path, options, blocks(), jobs, work=scan_block_in_worker):
+        for output in run_batches(index_path, options, reading.blocks(), jobs, work=scan_block_in_worker):
             warmup.start()
-            source, start, end, _ = units.popleft()
-            positions, lines = before.get(source.name, (0, 0))
+            _, positions, lines = reading.place(output.positions, output.lines)
             shift_block(output, positions, lines)
-            before[source.name] = (positions + output.positions, lines + output.lines)
             counts.add(output.counts)
             rows.extend(output.rows)
             tally.records_read += output.records_read
             tally.skipped.extend(output.skipped)
-            done += end - start
-            progress(ProgressUpdate("scan", tally.records_read, done, total))
+            progress(ProgressUpdate("scan", tally.records_read, reading.done, reading.total))
     counts.records_read = tally.records_read
     counts.skipped = len(tally.skipped)
     return counts, rows, tally

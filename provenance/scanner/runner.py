@@ -16,7 +16,8 @@ from ..errors import UsageError
 from ..evidence import SNIPPET_CONTEXT, union_length
 from ..index import Index
 from ..parallel import map_in_order
-from ..readers import InputSource, ReaderOptions, read_block
+from ..readers import read_block
+from ..readers.fastjsonl import Block
 from ..records import Record, SkippedRecord
 from ..shingles import shingle_batch, shingle_texts
 from ..verify import AnalysedText, PairEvidence, analyse, compare
@@ -293,11 +294,10 @@ class BlockOutput(BatchOutput):
     lines: int = 0
 
 
-def scan_block_in_worker(unit: tuple[InputSource, int, int, ReaderOptions]) -> BlockOutput:
-    """Read bytes ``[start, end)`` of a source that reads in blocks, and scan its records."""
+def scan_block_in_worker(unit: Block) -> BlockOutput:
+    """Read a block of a source that reads in blocks, and scan its records."""
     assert _SCANNER is not None
-    source, start, end, reader_options = unit
-    block = read_block(source, start, end, reader_options)
+    block = read_block(unit.source, unit.start, unit.end, unit.options)
     records = [item for item in block.items if isinstance(item, Record)]
     out = BlockOutput(
         ScanCounts(),

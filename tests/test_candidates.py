@@ -95,3 +95,14 @@ def test_lsh_pairs_equal_a_search_of_every_band(two_segments) -> None:
                     expected.add((t, int(segment.band_items[band][position]) + int(offset)))
     assert found == expected
     assert {(30 + k, 7 * k) for k in range(len(item_texts[::7])) if (30 + k) % 2 == 0} <= found
+
+
+def test_the_shingle_filter_has_no_false_negatives_and_few_false_positives(two_segments) -> None:
+    index, _ = two_segments
+    shingle_filter = ShingleFilter(index)
+    indexed = np.concatenate([np.asarray(s.shingle_keys) for s in index.segments])
+    assert shingle_filter.may_contain(indexed).all()
+    others = np.random.default_rng(5).integers(0, 2**63, 20_000, dtype=np.int64).astype(
+        np.uint64
+    ) * np.uint64(2)
+    assert shingle_filter.may_contain(others).mean() < 0.01  # 16 bits per indexed shingle

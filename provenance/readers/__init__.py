@@ -1,9 +1,10 @@
 """Input readers: find the inputs, tell their formats, and stream their records.
 
-Public API: ``FORMATS``, ``ReaderOptions``, ``InputSource``, ``discover``, ``read_source`` and
-``read_records``. Readers yield ``Record`` or ``SkippedRecord`` (a bad record never stops a file);
-a file that cannot be read at all raises ``InputError`` naming it. Everything streams: memory use
-does not grow with the size of an input.
+Public API: ``FORMATS``, ``ReaderOptions``, ``InputSource``, ``discover``, ``read_source``,
+``read_source_lists`` and ``read_records``, and for sources that ``reads_in_blocks``,
+``read_block`` (one byte range, for a worker). Readers yield ``Record`` or ``SkippedRecord`` (a bad
+record never stops a file); a file that cannot be read at all raises ``InputError`` naming it.
+Everything streams: memory use does not grow with the size of an input.
 """
 
 from __future__ import annotations

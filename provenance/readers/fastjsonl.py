@@ -7,6 +7,10 @@ has lines), no ``\\r`` (Python splits lines there too), text fields are strings,
 or integers. Any other block (a broken line, a blank line, a number where the text should be, ...)
 is read by the line reader itself, with the same positions and line numbers. About three times
 faster on tweets.
+
+Blocks are independent, so worker processes can read them: ``BlockReading`` cuts the files into
+newline-aligned byte ranges and numbers what comes back; a worker reads its range with
+``read_block`` (records) or ``block_columns`` (Arrow columns, no object per record).
 """
 
 from __future__ import annotations

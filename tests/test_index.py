@@ -235,3 +235,18 @@ def test_content_hashes_and_distinct_shingles_of_a_batch_match_their_definitions
         keys = analysis.keys[analysis.key_offsets[i] : analysis.key_offsets[i + 1]].tolist()
         expected = sorted(set(shingle_batch([tokenize(text)]).hashes.tolist()))
         assert keys == expected
+
+
+def test_a_file_with_invalid_utf8_fails_the_same_way_for_any_jobs(tmp_path: Path, cut_blocks: list) -> None:
+    from provenance.errors import InputError
+
+    body = "".join(json.dumps(row) + "\n" for row in tweets(80)).encode()
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_bytes(body + b'{"id": "x", "text": "bad \xff bytes"}\n' + body)
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(InputError) as raised:
+            build_index([corpus], tmp_path / f"idx{jobs}", CORPUS, jobs=jobs)
+        errors.append(str(raised.value))
+    assert len(cut_blocks) > 3  # two jobs: the workers read blocks
+    assert errors[0] == errors[1] == f"{corpus.as_posix()}:81: not valid UTF-8 (byte 0xff)"

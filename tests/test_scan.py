@@ -219,3 +219,22 @@ def test_workers_reading_blocks_give_the_evidence_of_one_reader(
     assert one.manifest["skipped"]["count"] > 10
     ids = one.matches.column("dataset_doc_id").to_pylist()
     assert None in ids and any(ids) and not any(i.startswith(source.name) for i in ids if i)
+
+
+def test_invalid_utf8_fails_a_scan_the_same_way_for_any_jobs(
+    world: dict, tmp_path: Path, cut_blocks: list
+) -> None:
+    from provenance.errors import InputError
+
+    body = world["train"].read_bytes()
+    train = tmp_path / "train.jsonl"
+    train.write_bytes(body + b'{"id": "x", "text": "bad \xff bytes"}\n' + body)
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(InputError) as raised:
+            scan([train], world["root"] / "idx", tmp_path / f"out{jobs}", jobs=jobs)
+        errors.append(str(raised.value))
+    assert len(cut_blocks) > 3
+    bad_line = body.count(b"\n") + 1
+    assert errors[0] == errors[1] == f"{train.as_posix()}:{bad_line}: not valid UTF-8 (byte 0xff)"
+    assert not (tmp_path / "out2" / "matches.parquet").exists()

@@ -173,7 +173,8 @@ def _ingest_blocks(
     read = 0
     read_skips: list[SkippedRecord] = []
     with paused_gc():
-        for block in map_in_order(partial(_analyse_block, params=params), reading.blocks(), jobs):
+        analysed = map_in_order(partial(_analyse_block, params=params), reading.blocks(), jobs)
+        for block in reading.results(analysed):
             unit, positions, lines = reading.place(block.positions, block.lines)
             builder.add_table(_shifted(block.records, unit.source.name, positions, lines), block.analysis)
             read_skips.extend(skipped.shifted(positions, lines) for skipped in block.skipped)

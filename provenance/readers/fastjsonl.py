@@ -20,18 +20,21 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from ..errors import InputError
 from .base import InputSource, ReaderOptions
 from .common import Emitter, ReadItem
 from .compression import sniff_compression, strip_compression
 from .jsonstream import iter_json_lines
 
 BLOCK_BYTES = 8 << 20
+Result = TypeVar("Result")
 _BOM = b"\xef\xbb\xbf"
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
 _ID_TYPES = (*_STRING_TYPES, pa.int64())
@@ -129,6 +132,17 @@ class BlockReading:
                 self._handed_out.append(Block(source, start, end, self.options))
                 yield self._handed_out[-1]
 
+    def results(self, outputs: Iterator[Result]) -> Iterator[Result]:
+        """``outputs`` (one per block, in order); an ``InputError`` raised reading a block gets
+        its line counted in the file."""
+        try:
+            yield from outputs
+        except InputError as error:
+            if self._handed_out and error.line is not None:
+                block = self._handed_out[0]
+                error.line += self._before.get(block.source.name, (0, 0))[1]
+            raise
+
     def place(self, positions: int, lines: int) -> tuple[Block, int, int]:
         """The next block back (it used ``positions`` and held ``lines``), with the positions and
         lines before it in its file."""
@@ -169,6 +183,25 @@ def _block(
     block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
 ) -> tuple[list[ReadItem], int]:
     """The records of one block of whole lines, and how many lines it held."""
+    try:
+        return _block_items(block, first_line, emitter, options)
+    except UnicodeDecodeError:
+        raise _invalid_utf8(block, first_line) from None
+
+
+def _invalid_utf8(block: bytes, first_line: int) -> InputError:
+    """The error for a block that is not UTF-8, naming the line of its first bad byte."""
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = first_line + block.count(b"\n", 0, err.start)
+        return InputError(f"not valid UTF-8 (byte 0x{block[err.start]:02x})", line=line)
+    return InputError("not valid UTF-8", line=first_line)
+
+
+def _block_items(
+    block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
+) -> tuple[list[ReadItem], int]:
     columns = _parse(block, options)
     if columns is None:
         return _line_by_line(block, first_line, emitter, options)
@@ -258,7 +291,7 @@ def block_columns(path: Path, start: int, end: int, options: ReaderOptions) -> B
     if start == 0:
         data = data.removeprefix(_BOM)
     columns = _parse_columns(data, options) if data else None
-    if columns is None:
+    if columns is None or not _valid_utf8(columns):
         return None
     texts, ids, urls = columns
     present = pc.fill_null(pc.invert(pc.is_null(texts)), False)
@@ -283,6 +316,17 @@ def block_columns(path: Path, start: int, end: int, options: ReaderOptions) -> B
         skipped=skipped,
         lines=len(texts),
     )
+
+
+def _valid_utf8(columns: tuple[pa.Array, ...]) -> bool:
+    """Whether the strings pyarrow read are valid UTF-8 (its JSON parser does not check; the line
+    reader then reports the file as ``read_source`` does)."""
+    try:
+        for column in columns:
+            column.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _has_non_space(texts: pa.Array) -> pa.Array:

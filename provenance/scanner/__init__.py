@@ -170,7 +170,8 @@ def _scan_blocks(
     tally, counts, rows = ReadTally(), ScanCounts(), []
     reading = BlockReading(sources, reader_options)
     with paused_gc():
-        for output in run_batches(index_path, options, reading.blocks(), jobs, work=scan_block_in_worker):
+        outputs = run_batches(index_path, options, reading.blocks(), jobs, work=scan_block_in_worker)
+        for output in reading.results(outputs):
             warmup.start()
             _, positions, lines = reading.place(output.positions, output.lines)
             shift_block(output, positions, lines)

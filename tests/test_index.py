@@ -175,6 +175,12 @@ def test_opening_rejects_another_shingle_scheme(tmp_path: Path, corpus_file: Pat
     [
         [np.arange(12, dtype=np.uint32).reshape(3, 4), np.arange(8, dtype=np.uint32).reshape(2, 4)],
         [np.arange(5, dtype=np.uint64)],
+        [
+            np.zeros((0, 4), dtype=np.uint32),
+            np.ones((2, 4), dtype=np.uint32),
+            np.zeros((0, 4), dtype=np.uint32),
+        ],
+        [np.zeros(0, dtype=np.int32)],
         [],
     ],
 )
@@ -250,3 +256,13 @@ def test_a_file_with_invalid_utf8_fails_the_same_way_for_any_jobs(tmp_path: Path
         errors.append(str(raised.value))
     assert len(cut_blocks) > 3  # two jobs: the workers read blocks
     assert errors[0] == errors[1] == f"{corpus.as_posix()}:81: not valid UTF-8 (byte 0xff)"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_empty_corpus_builds_an_empty_index(tmp_path: Path, jobs: int) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = build_index([empty], tmp_path / "idx", CORPUS, jobs=jobs)
+    assert result.counts.records_read == 0
+    index = Index.open(tmp_path / "idx")
+    assert index.n_items == 0 and index.items().num_rows == 0

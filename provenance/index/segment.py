@@ -215,6 +215,8 @@ def save_rows(path: Path, chunks: list[np.ndarray], like: np.ndarray) -> dict:
     with open(path, "wb") as fh:
         fh.write(head.getvalue())
         for chunk in chunks:
+            if chunk.size == 0:  # no bytes (and a memoryview of a zero-size array cannot be cast)
+                continue
             data = memoryview(np.ascontiguousarray(chunk, dtype=like.dtype)).cast("B")
             fh.write(data)
             digest.update(data)

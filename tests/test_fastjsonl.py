@@ -55,15 +55,21 @@ def _both(path: Path, monkeypatch: pytest.MonkeyPatch, options: ReaderOptions | 
     return fast, slow
 
 
+def _random_file(path: Path, seed: int, crlf: bool, bom: bool) -> Path:
+    """120 lines drawn from ``LINES`` (half of them from its clean first three), ending in ``\\n``
+    or, with ``crlf``, all in one of ``\\n`` and ``\\r\\n``; with or without a byte order mark."""
+    rng = random.Random(seed)
+    lines = [rng.choice(LINES[:3]) if rng.random() < 0.5 else rng.choice(LINES) for _ in range(120)]
+    ending = rng.choice(["\n", "\r\n"]) if crlf else "\n"
+    body = ending.join(lines) + rng.choice(["", ending])
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8", "surrogatepass"))
+    return path
+
+
 @pytest.mark.parametrize("block", [1 << 20, 97, 16])
 @pytest.mark.parametrize("seed", range(40))
 def test_random_files_read_identically(tmp_path, monkeypatch, block: int, seed: int) -> None:
-    rng = random.Random(seed)
-    lines = [rng.choice(LINES[:3]) if rng.random() < 0.5 else rng.choice(LINES) for _ in range(120)]
-    ending = rng.choice(["\n", "\r\n"]) if seed % 3 == 0 else "\n"
-    body = ending.join(lines) + rng.choice(["", ending])
-    path = tmp_path / "data.jsonl"
-    path.write_bytes((b"\xef\xbb\xbf" if seed == 1 else b"") + body.encode("utf-8", "surrogatepass"))
+    path = _random_file(tmp_path / "data.jsonl", seed, crlf=seed % 3 == 0, bom=seed == 1)
     monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", block)
     fast, slow = _both(path, monkeypatch)
     assert fast == slow
@@ -129,12 +135,7 @@ def _read_in_blocks(path: Path, options: ReaderOptions) -> list:
 @pytest.mark.parametrize("block", [1 << 20, 97, 16])
 @pytest.mark.parametrize("seed", range(0, 40, 3))
 def test_blocks_read_on_their_own_add_up_to_the_file(tmp_path, monkeypatch, block: int, seed: int) -> None:
-    rng = random.Random(seed)
-    lines = [rng.choice(LINES[:3]) if rng.random() < 0.5 else rng.choice(LINES) for _ in range(120)]
-    ending = rng.choice(["\n", "\r\n"]) if seed % 2 == 0 else "\n"
-    body = ending.join(lines) + rng.choice(["", ending])
-    path = tmp_path / "data.jsonl"
-    path.write_bytes((b"\xef\xbb\xbf" if seed % 4 == 1 else b"") + body.encode("utf-8", "surrogatepass"))
+    path = _random_file(tmp_path / "data.jsonl", seed, crlf=seed % 2 == 0, bom=seed % 4 == 1)
     monkeypatch.setattr(fastjsonl, "BLOCK_BYTES", block)
     bounds = list(fastjsonl.block_bounds(path))
     assert bounds[0][0] == 0 and bounds[-1][1] == path.stat().st_size

@@ -130,8 +130,7 @@ def _analyse_block(unit: Block, params: IndexParams) -> _AnalysedBlock:
     columns = block_columns(source.path, unit.start, unit.end, unit.options)
     if columns is None:
         block = read_block(source, unit.start, unit.end, unit.options)
-        records = [item for item in block.items if isinstance(item, Record)]
-        skipped = [item for item in block.items if isinstance(item, SkippedRecord)]
+        records, skipped = block.records(), block.skipped()
         table = records_table(records)
         texts = [r.text for r in records]
         lines, positions = block.lines, block.positions

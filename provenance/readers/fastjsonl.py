@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from ..errors import InputError
+from ..records import Record, SkippedRecord
 from .base import InputSource, ReaderOptions
 from .common import Emitter, ReadItem
 from .compression import sniff_compression, strip_compression
@@ -177,6 +178,14 @@ class ReadBlock:
     positions: int
     """Positions the block used (records and skipped records)."""
     lines: int
+
+    def records(self) -> list[Record]:
+        """The records among the items."""
+        return [item for item in self.items if isinstance(item, Record)]
+
+    def skipped(self) -> list[SkippedRecord]:
+        """The skipped records among the items."""
+        return [item for item in self.items if isinstance(item, SkippedRecord)]
 
 
 def _block(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +26,7 @@ from ..records import SkippedRecord
 from ..report import prepare_report_writer, write_scan_report
 from ..writers.evidence_files import items_found_table, write_scan_outputs
 from .runner import (
+    BatchOutput,
     ScanCounts,
     ScanOptions,
     matches_table,
@@ -122,67 +123,41 @@ def _describe_inputs(sources: list) -> list[dict]:
     ]
 
 
-def _scan_records(
+def _scan_outputs(
     index_path: Path,
     sources: list,
     reader_options: ReaderOptions,
     options: ScanOptions,
     jobs: int,
     progress: ProgressCallback,
-    warmup: _ReportWarmup,
-) -> tuple[ScanCounts, list[dict], ReadTally]:
-    """Read every source and scan its records: the counts, the match rows and the read tally."""
-    if jobs > 1 and not options.strict and all(reads_in_blocks(s, reader_options) for s in sources):
-        return _scan_blocks(index_path, sources, reader_options, options, jobs, progress, warmup)
-    tally = ReadTally()
-    counts = ScanCounts()
-    rows: list[dict] = []
-    records = accounted_batches(
-        sources,
-        reader_options,
-        batch_size=options.batch_records,
-        strict=options.strict,
-        tally=tally,
-        progress=progress,
-        stage="scan",
-    )
-    with paused_gc():
-        for output in run_batches(index_path, options, record_tuples(records), jobs):
-            warmup.start()
-            counts.add(output.counts)
-            rows.extend(output.rows)
-    counts.records_read = tally.records_read
-    counts.skipped = len(tally.skipped)
-    return counts, rows, tally
+    tally: ReadTally,
+) -> Iterator[BatchOutput]:
+    """Every batch's scan results, in input order; what was read is accounted in ``tally``.
 
-
-def _scan_blocks(
-    index_path: Path,
-    sources: list,
-    reader_options: ReaderOptions,
-    options: ScanOptions,
-    jobs: int,
-    progress: ProgressCallback,
-    warmup: _ReportWarmup,
-) -> tuple[ScanCounts, list[dict], ReadTally]:
-    """``_scan_records`` for JSON Lines files the workers read themselves, block by block: this
-    process only cuts the files into blocks and numbers what comes back (the same results)."""
-    tally, counts, rows = ReadTally(), ScanCounts(), []
+    With several jobs and JSON Lines the block reader takes, the workers read their own blocks
+    and this process numbers what comes back; otherwise it reads the records and hands them out.
+    """
+    if not (jobs > 1 and not options.strict and all(reads_in_blocks(s, reader_options) for s in sources)):
+        records = accounted_batches(
+            sources,
+            reader_options,
+            batch_size=options.batch_records,
+            strict=options.strict,
+            tally=tally,
+            progress=progress,
+            stage="scan",
+        )
+        yield from run_batches(index_path, options, record_tuples(records), jobs)
+        return
     reading = BlockReading(sources, reader_options)
-    with paused_gc():
-        outputs = run_batches(index_path, options, reading.blocks(), jobs, work=scan_block_in_worker)
-        for output in reading.results(outputs):
-            warmup.start()
-            _, positions, lines = reading.place(output.positions, output.lines)
-            shift_block(output, positions, lines)
-            counts.add(output.counts)
-            rows.extend(output.rows)
-            tally.records_read += output.records_read
-            tally.skipped.extend(output.skipped)
-            progress(ProgressUpdate("scan", tally.records_read, reading.done, reading.total))
-    counts.records_read = tally.records_read
-    counts.skipped = len(tally.skipped)
-    return counts, rows, tally
+    outputs = run_batches(index_path, options, reading.blocks(), jobs, work=scan_block_in_worker)
+    for output in reading.results(outputs):
+        _, positions, lines = reading.place(output.positions, output.lines)
+        shift_block(output, positions, lines)
+        tally.records_read += output.records_read
+        tally.skipped.extend(output.skipped)
+        progress(ProgressUpdate("scan", tally.records_read, reading.done, reading.total))
+        yield output
 
 
 def scan(
@@ -211,10 +186,14 @@ def scan(
         # a corrupt index still fails the scan before any evidence is written.
         index_checked = hashing.submit(opened.verify_checksums)
         inputs_hashed = hashing.submit(_describe_inputs, sources)
-        warmup = _ReportWarmup()
-        counts, rows, tally = _scan_records(
-            opened.path, sources, reader_options, options, jobs, progress, warmup
-        )
+        warmup, tally, counts, rows = _ReportWarmup(), ReadTally(), ScanCounts(), []
+        with paused_gc():
+            for output in _scan_outputs(opened.path, sources, reader_options, options, jobs, progress, tally):
+                warmup.start()
+                counts.add(output.counts)
+                rows.extend(output.rows)
+        counts.records_read = tally.records_read
+        counts.skipped = len(tally.skipped)
         index_checked.result()
         inputs_described = inputs_hashed.result()
     matches = matches_table(rows, options)

@@ -298,10 +298,10 @@ def scan_block_in_worker(unit: Block) -> BlockOutput:
     """Read a block of a source that reads in blocks, and scan its records."""
     assert _SCANNER is not None
     block = read_block(unit.source, unit.start, unit.end, unit.options)
-    records = [item for item in block.items if isinstance(item, Record)]
+    records = block.records()
     out = BlockOutput(
         ScanCounts(),
-        skipped=[item for item in block.items if isinstance(item, SkippedRecord)],
+        skipped=block.skipped(),
         records_read=len(block.items),
         positions=block.positions,
         lines=block.lines,

@@ -11,6 +11,7 @@ from synthetic import tweets, write_jsonl
 
 from provenance.errors import IndexStoreError, UsageError
 from provenance.index import CorpusInfo, Index, add_to_index, build_index, compact_index, index_info
+from provenance.lsh import band_keys
 from provenance.normalize import tokenize
 from provenance.shingles import shingle_batch, shingle_strings
 from provenance.sketch import minhash_signatures
@@ -35,8 +36,10 @@ def test_build_round_trip(tmp_path: Path, corpus_file: Path) -> None:
     items = index.items().to_pylist()
     assert items[0]["id"] == tweets(120)[0]["id"] and items[0]["license"] == "LicenseRef-Test"
     tokens = [tokenize(r["text"]) for r in items]
-    expected = minhash_signatures(shingle_batch(tokens))
-    assert np.array_equal(np.asarray(index.segments[0].signatures), expected)
+    expected = band_keys(minhash_signatures(shingle_batch(tokens)), index.params.lsh)
+    segment = index.segments[0]
+    assert np.array_equal(segment.band_keys_by_item(), expected)
+    assert all(np.all(row[1:] >= row[:-1]) for row in np.asarray(segment.band_keys))
     assert index.item_shingle_counts().tolist() == [len(set(shingle_strings(t, 3))) for t in tokens]
     assert result.skipped[0].reason.startswith("no words left")
 
@@ -94,6 +97,7 @@ def test_compact_keeps_items_and_lookups(tmp_path: Path, corpus_file: Path) -> N
         for seg, off in zip(before.segments, before.offsets, strict=False)
         for k, i in zip(seg.shingle_keys, seg.shingle_items, strict=False)
     )
+    bands_before = np.concatenate([seg.band_keys_by_item() for seg in before.segments], axis=1)
     result = compact_index(tmp_path / "idx")
     assert (result.segments_before, result.segments_after, result.items) == (2, 1, 160)
     after = Index.open(tmp_path / "idx")
@@ -101,6 +105,8 @@ def test_compact_keeps_items_and_lookups(tmp_path: Path, corpus_file: Path) -> N
     seg = after.segments[0]
     postings_after = zip(map(int, seg.shingle_keys), map(int, seg.shingle_items), strict=True)
     assert sorted(postings_after) == postings_before
+    assert np.array_equal(seg.band_keys_by_item(), bands_before)
+    assert all(np.all(row[1:] >= row[:-1]) for row in np.asarray(seg.band_keys))
     assert len(list((tmp_path / "idx" / "segments").iterdir())) == 1
 
 

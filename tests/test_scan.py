@@ -171,7 +171,7 @@ def test_scan_of_a_corrupt_index_fails_before_writing_evidence(world: dict, tmp_
 
     index = tmp_path / "idx"
     shutil.copytree(world["root"] / "idx", index)
-    target = next((index / "segments").glob("*/signatures.npy"))
+    target = next((index / "segments").glob("*/band_keys.npy"))
     data = bytearray(target.read_bytes())
     data[-1] ^= 0xFF  # same size: only the checksum, computed during the scan, can tell
     target.write_bytes(bytes(data))

@@ -18,7 +18,6 @@ import pyarrow.parquet as pq
 from ..atomic import sha256_file
 from ..errors import UsageError
 from ..faults import checkpoint
-from ..lsh import band_keys
 from ..parallel import default_jobs, map_in_order, paused_gc
 from ..progress import ProgressCallback, ProgressUpdate, no_progress
 from ..readers import InputSource, ReaderOptions, discover, read_block, reads_in_blocks
@@ -39,7 +38,6 @@ from .segment import (
     columns_table,
     describe_file,
     records_table,
-    save_rows,
     write_band_tables,
     write_postings,
 )
@@ -365,13 +363,8 @@ def compact_index(index: str | Path) -> CompactResult:
             "items.parquet": _concat_parquet(segs, "items.parquet", ITEMS_SCHEMA, workdir / "items.parquet")
         }
         checkpoint("compact items")
-        signatures = [np.asarray(s.signatures) for s in segs]
-        files["signatures.npy"] = save_rows(workdir / "signatures.npy", signatures, signatures[0])
-        files.update(
-            write_band_tables(
-                workdir, np.concatenate([band_keys(s, current.params.lsh) for s in signatures], axis=1)
-            )
-        )
+        keys_by_item = np.concatenate([s.band_keys_by_item() for s in segs], axis=1)
+        files.update(write_band_tables(workdir, keys_by_item))
         checkpoint("compact bands")
         offsets = current.offsets[:-1]
         keys = np.concatenate([np.asarray(s.shingle_keys) for s in segs])

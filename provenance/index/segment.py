@@ -3,7 +3,6 @@
 Files in a segment directory (all written once, never modified):
 
 - ``items.parquet``: one row per indexed item (schema ``ITEMS_SCHEMA``).
-- ``signatures.npy``: uint32 ``[items, num_perm]`` MinHash signatures.
 - ``band_keys.npy`` / ``band_items.npy``: uint64 / uint32 ``[bands, items]``; row ``j`` holds the
   band-``j`` keys sorted, and the local item number of each key.
 - ``shingle_keys.npy`` / ``shingle_items.npy``: uint64 / uint32 postings of every distinct
@@ -11,7 +10,9 @@ Files in a segment directory (all written once, never modified):
 - ``item_shingles.npy``: int32 number of distinct shingles of each item.
 - ``duplicates.parquet`` and ``skipped.parquet``: the records that were read but not indexed.
 
-Arrays are ``.npy`` files opened memory-mapped, so opening costs no parsing.
+Arrays are ``.npy`` files opened memory-mapped, so opening costs no parsing. The MinHash signatures
+themselves are not kept: the LSH band keys are all a lookup reads, and the texts they come from are in
+``items.parquet``.
 """
 
 from __future__ import annotations
@@ -82,7 +83,6 @@ SKIPPED_SCHEMA = pa.schema(
     ]
 )
 ARRAY_FILES = (
-    "signatures.npy",
     "band_keys.npy",
     "band_items.npy",
     "shingle_keys.npy",
@@ -240,11 +240,12 @@ class SegmentCounts:
 class TextAnalysis:
     """Everything indexing needs from a batch of texts, computed without the index's state (so
     worker processes can compute it): per text, its normalised form's content hash (``None`` when
-    no words are left), token count, MinHash signature and distinct shingle hashes."""
+    no words are left), token count, LSH band keys and distinct shingle hashes."""
 
     digests: list[str | None]
     n_tokens: np.ndarray
-    signatures: np.ndarray
+    band_keys: np.ndarray
+    """uint64 ``[bands, texts]``: the LSH band keys of each text's MinHash signature."""
     keys: np.ndarray
     """Distinct shingle hashes of every text, sorted within each text, concatenated."""
     key_offsets: np.ndarray
@@ -263,7 +264,7 @@ def analyse_texts(texts: list[str], params: IndexParams) -> TextAnalysis:
     return TextAnalysis(
         digests=digests,
         n_tokens=np.diff(token_offsets),
-        signatures=minhash_signatures(batch, params.minhash),
+        band_keys=band_keys(minhash_signatures(batch, params.minhash), params.lsh),
         keys=keys,
         key_offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
     )
@@ -282,7 +283,7 @@ class SegmentBuilder:
             workdir / "items.parquet", ITEMS_SCHEMA, compression="zstd", use_dictionary=_DICTIONARY_COLUMNS
         )
         self._pending_items: list[pa.Table] = []
-        self._signatures: list[np.ndarray] = []
+        self._band_keys: list[np.ndarray] = []
         self._posting_keys: list[np.ndarray] = []
         self._posting_items: list[np.ndarray] = []
         self._item_shingles: list[np.ndarray] = []
@@ -354,7 +355,7 @@ class SegmentBuilder:
         keys, key_offsets = _select(analysis.keys, analysis.key_offsets, rows)
         counts = np.diff(key_offsets)
         first_local = self.counts.indexed
-        self._signatures.append(analysis.signatures[selected])
+        self._band_keys.append(analysis.band_keys[:, selected])
         self._posting_keys.append(keys)
         self._posting_items.append(
             np.repeat(np.arange(first_local, first_local + len(rows), dtype=np.uint32), counts)
@@ -400,25 +401,16 @@ class SegmentBuilder:
             os.fsync(fh.fileno())
         files = {"items.parquet": describe_file(self.workdir / "items.parquet")}
         checkpoint("items written")
-        num_perm = self.params.minhash.num_perm
-        like = self._signatures[0] if self._signatures else np.zeros((0, num_perm), dtype=np.uint32)
         keys = np.concatenate(self._posting_keys) if self._posting_keys else np.zeros(0, np.uint64)
         items = np.concatenate(self._posting_items) if self._posting_items else np.zeros(0, np.uint32)
-        # Three independent files at once: sorting, writing and hashing release the GIL.
-        with ThreadPoolExecutor(max_workers=2) as writer:
-            signatures = writer.submit(save_rows, self.workdir / "signatures.npy", self._signatures, like)
+        bands = np.zeros((self.params.lsh.bands, 0), dtype=np.uint64)
+        # Postings and band tables at once: sorting, writing and hashing release the GIL.
+        with ThreadPoolExecutor(max_workers=1) as writer:
             postings = writer.submit(write_postings, self.workdir, keys, items)
-            bands = [band_keys(chunk, self.params.lsh) for chunk in self._signatures]
-            files.update(
-                write_band_tables(
-                    self.workdir, np.concatenate(bands, axis=1) if bands else band_keys(like, self.params.lsh)
-                )
-            )
+            files.update(write_band_tables(self.workdir, np.concatenate([bands, *self._band_keys], axis=1)))
             checkpoint("bands written")
             files.update(postings.result())
-            checkpoint("postings written")
-            files["signatures.npy"] = signatures.result()
-        checkpoint("signatures written")
+        checkpoint("postings written")
         counts = np.concatenate(self._item_shingles) if self._item_shingles else np.zeros(0)
         files["item_shingles.npy"] = _save_array(self.workdir / "item_shingles.npy", counts.astype(np.int32))
         files["duplicates.parquet"] = _write_parquet(
@@ -476,7 +468,6 @@ class Segment:
 
     path: Path
     n_items: int
-    signatures: np.ndarray
     band_keys: np.ndarray
     band_items: np.ndarray
     shingle_keys: np.ndarray
@@ -488,6 +479,13 @@ class Segment:
         """Map the segment's arrays (no copy, no parsing)."""
         arrays = {name[:-4]: np.load(path / name, mmap_mode="r", allow_pickle=False) for name in ARRAY_FILES}
         return cls(path=path, n_items=n_items, **arrays)
+
+    def band_keys_by_item(self) -> np.ndarray:
+        """The band keys ``[bands, items]`` in item order (as ``TextAnalysis.band_keys``)."""
+        keys = np.empty(self.band_keys.shape, dtype=np.uint64)
+        for band in range(keys.shape[0]):
+            keys[band, self.band_items[band]] = self.band_keys[band]
+        return keys
 
     def items_table(self, columns: list[str] | None = None) -> pa.Table:
         """The items (or some of their columns)."""

@@ -37,7 +37,7 @@ from .params import IndexParams
 from .segment import ARRAY_FILES, Segment
 
 FORMAT_NAME = "provenance-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 SEGMENT_FILES = ("items.parquet", *ARRAY_FILES, "duplicates.parquet", "skipped.parquet")
 

@@ -14,10 +14,15 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .shingles import ShingleBatch
+    from .sketch import MinHashConfig
 
 
 @dataclass(frozen=True)
@@ -103,3 +108,10 @@ def band_keys(signatures: np.ndarray, config: LSHConfig) -> np.ndarray:
     keys = np.empty((config.bands, signatures.shape[0]), dtype=np.uint64)
     band_keys_kernel(np.ascontiguousarray(signatures), config.bands, config.rows, keys)
     return keys
+
+
+def sketch_band_keys(batch: ShingleBatch, minhash: MinHashConfig, config: LSHConfig) -> np.ndarray:
+    """``band_keys`` of the batch's MinHash signatures, computing only the values the bands read."""
+    from .sketch import minhash_signatures
+
+    return band_keys(minhash_signatures(batch, minhash, first=config.bands * config.rows), config)

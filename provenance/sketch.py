@@ -51,10 +51,17 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def minhash_signatures(batch: ShingleBatch, config: MinHashConfig = DEFAULT_MINHASH) -> np.ndarray:
-    """uint32 signatures ``[texts, num_perm]``; a text without shingles gets all ``0xFFFFFFFF``."""
+def minhash_signatures(
+    batch: ShingleBatch, config: MinHashConfig = DEFAULT_MINHASH, first: int | None = None
+) -> np.ndarray:
+    """uint32 signatures ``[texts, num_perm]``; a text without shingles gets all ``0xFFFFFFFF``.
+
+    ``first`` computes only the first values of each signature (those LSH bands read).
+    """
     a, b = permutations(config.num_perm, config.seed)
-    out = np.full((len(batch.offsets) - 1, config.num_perm), EMPTY, dtype=np.uint32)
+    if first is not None:
+        a, b = a[:first], b[:first]
+    out = np.full((len(batch.offsets) - 1, len(a)), EMPTY, dtype=np.uint32)
     from .kernels import minhash_kernel
 
     minhash_kernel(batch.hashes, np.ascontiguousarray(batch.offsets, dtype=np.int64), a, b, out)

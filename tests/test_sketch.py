@@ -97,6 +97,13 @@ def test_estimated_jaccard_tracks_true_jaccard() -> None:
         assert abs(estimate - len(a & b) / len(a | b)) < 0.08
 
 
+def test_first_values_of_a_signature_are_those_of_the_whole() -> None:
+    batch = shingle_batch([tokenize(t) for t in (GOLDEN_TEXT, "", "two words", "a b c d e f g")])
+    whole = minhash_signatures(batch)
+    for first in (1, 78, 128):
+        assert np.array_equal(minhash_signatures(batch, first=first), whole[:, :first])
+
+
 def test_empty_text_has_empty_signature() -> None:
     sig = minhash_signatures(shingle_batch([[]]))
     assert (sig == 0xFFFFFFFF).all()

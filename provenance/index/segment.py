@@ -36,11 +36,10 @@ from ..arrays import stable_argsort
 from ..atomic import sha256_file
 from ..fasttokens import tokenize_texts
 from ..faults import checkpoint
-from ..lsh import band_keys
+from ..lsh import sketch_band_keys
 from ..readers.fastjsonl import BlockColumns
 from ..records import Record, SkippedRecord
 from ..shingles import shingles_of_token_hashes
-from ..sketch import minhash_signatures
 from ..xxh64 import xxh64_strings
 from .params import CorpusInfo, IndexParams
 
@@ -264,7 +263,7 @@ def analyse_texts(texts: list[str], params: IndexParams) -> TextAnalysis:
     return TextAnalysis(
         digests=digests,
         n_tokens=np.diff(token_offsets),
-        band_keys=band_keys(minhash_signatures(batch, params.minhash), params.lsh),
+        band_keys=sketch_band_keys(batch, params.minhash, params.lsh),
         keys=keys,
         key_offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
     )

@@ -21,9 +21,8 @@ import numpy as np
 
 from ..arrays import unique_values
 from ..index import Index
-from ..lsh import band_keys
+from ..lsh import sketch_band_keys
 from ..shingles import ShingleBatch
-from ..sketch import minhash_signatures
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def lsh_pairs(
         hashes=np.concatenate([batch.of(int(t)) for t in texts]),
         offsets=np.concatenate(([0], np.cumsum(batch.counts()[texts]))).astype(np.int64),
     )
-    keys = band_keys(minhash_signatures(sub, index.params.minhash), index.params.lsh)
+    keys = sketch_band_keys(sub, index.params.minhash, index.params.lsh)
     found_texts, found_items = [], []
     for lookup, offset in zip(bands, index.offsets[:-1], strict=True):
         matched_texts, matched_items = band_matches_kernel(

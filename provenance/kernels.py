@@ -333,58 +333,83 @@ _WWW = (119, 119, 119, 46)
 _TCO = (116, 46, 99, 111, 47)
 
 
+@njit(cache=True, inline="always")
+def _link_start(cps, classes, k, m):  # numba-typed arguments
+    """Where a link prefix around the ':' or '.' at ``k`` starts, and its length; (-1, 0) if none.
+
+    Every prefix holds one of them: ``https?://`` a ':', ``www.`` and ``t.co/`` a '.'.
+    """
+    if cps[k] == 58:  # ':' of "http://" or "https://"
+        if k + 2 < m and cps[k + 1] == 47 and cps[k + 2] == 47:
+            if k >= 5 and _prefix(cps, k - 5, m, _HTTPS):
+                return k - 5, 8
+            if k >= 4 and _prefix(cps, k - 4, m, _HTTP):
+                return k - 4, 7
+        return -1, 0
+    if k >= 3 and _prefix(cps, k - 3, m, _WWW):
+        return k - 3, 4
+    if k >= 1 and _prefix(cps, k - 1, m, _TCO) and (k == 1 or not _is_word(classes[k - 2])):
+        return k - 1, 5
+    return -1, 0
+
+
 @njit(cache=True)
 def _strip_links(cps, classes, m):  # numba-typed arguments
-    """(?:https?://|www\\.)\\S+|\\bt\\.co/\\S+ -> spaces."""
-    i = 0
-    while i < m:
-        n = 0
-        first = cps[i]
-        if first == 104:  # h
-            if _prefix(cps, i, m, _HTTPS):
-                n = 8
-            elif _prefix(cps, i, m, _HTTP):
-                n = 7
-        elif first == 119:  # w
-            if _prefix(cps, i, m, _WWW):
-                n = 4
-        elif first == 116:  # t
-            if _prefix(cps, i, m, _TCO) and (i == 0 or not _is_word(classes[i - 1])):
-                n = 5
-        if n > 0 and i + n < m and classes[i + n] != _SPACE:
-            j = i
+    """(?:https?://|www\\.)\\S+|\\bt\\.co/\\S+ -> spaces.
+
+    Found from the ':' and '.' in the text (rare, where 'h', 't' and 'w' are common): a match runs
+    to the end of its whitespace-delimited chunk, so the first prefix in a chunk followed by a
+    non-space wins; prefixes met in the order of their ':' or '.' are met in the order of their
+    starts (no two can overlap that way), which is the order ``re.sub`` tries them in.
+    """
+    k = 0
+    while k < m:
+        c = cps[k]
+        if c != 58 and c != 46:
+            k += 1
+            continue
+        start, n = _link_start(cps, classes, k, m)
+        if start >= 0 and start + n < m and classes[start + n] != _SPACE:
+            j = start + n
             while j < m and classes[j] != _SPACE:
                 j += 1
-            _blank(cps, classes, i, j)
-            i = j
+            _blank(cps, classes, start, j)
+            k = j
         else:
-            i += 1
+            k += 1
 
 
 @njit(cache=True)
 def _strip_retweets_and_mentions(cps, classes, m):  # numba-typed arguments
-    """(?<!\\w)rt\\s+@\\w+:? then (?<!\\w)@\\w+ -> spaces, in that order."""
+    """(?<!\\w)rt\\s+@\\w+:? then (?<!\\w)@\\w+ -> spaces, in that order.
+
+    Both start from an '@' (rare, where 'r' is common): a retweet prefix is the "rt" before the
+    whitespace before it.
+    """
     i = 0
+    floor = 0  # where the last match ended: the regex resumes there
     while i < m:
+        if cps[i] != 64 or i + 1 >= m or not _is_word(classes[i + 1]):
+            i += 1
+            continue
+        k = i - 1
+        while k >= floor and classes[k] == _SPACE:
+            k -= 1
         if (
-            cps[i] == 114
-            and i + 2 < m
-            and cps[i + 1] == 116
-            and classes[i + 2] == _SPACE
-            and (i == 0 or not _is_word(classes[i - 1]))
+            k < i - 1
+            and k - 1 >= floor
+            and cps[k] == 116
+            and cps[k - 1] == 114
+            and (k == 1 or not _is_word(classes[k - 2]))
         ):
-            j = i + 2
-            while j < m and classes[j] == _SPACE:
-                j += 1
-            if j + 1 < m and cps[j] == 64 and _is_word(classes[j + 1]):
-                k = j + 1
-                while k < m and _is_word(classes[k]):
-                    k += 1
-                if k < m and cps[k] == 58:
-                    k += 1
-                _blank(cps, classes, i, k)
-                i = k
-                continue
+            end = i + 1
+            while end < m and _is_word(classes[end]):
+                end += 1
+            if end < m and cps[end] == 58:
+                end += 1
+            _blank(cps, classes, k - 1, end)
+            i = floor = end
+            continue
         i += 1
     i = 0
     while i < m:

@@ -60,6 +60,9 @@ def test_spans_of_chunks_whose_folding_changes_length() -> None:
 
 def test_mentions_follow_re_sub_semantics() -> None:
     assert_same_tokens(["@a@b c", "x@y @z", "rt @a: rt @b hi", "RT\n@x:y", "https://t.co/x\u00a0after"])
+    # a retweet prefix ends where the last one's match ended: "rt rt @a:" holds one, not two
+    assert_same_tokens(["rt rt @a: @b", "rt @a:rt @b", "rt  @a @b", "xrt @a", "www.http://x t.co/y"])
+    assert_same_tokens(["hhttps://x", "xhttp://y", "http://", "www.", "at.co/x", "a t.co/", "https://www.x"])
 
 
 def test_other_normaliser_options_use_the_reference() -> None:

@@ -112,19 +112,27 @@ class ShingleBatch:
         return np.diff(self.offsets)
 
 
-def _token_hashes(token_lists: Sequence[Sequence[str]], seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """XXH64 of every token of the batch, in one compiled pass, and each list's token offsets.
+def join_tokens(token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+    """The token lists as UTF-8 bytes: tokens joined by ``' '``, lists by ``'\\n'`` (the layout
+    ``hash_joined_tokens`` reads), so that Python touches each text once, not each token."""
+    return np.frombuffer("\n".join(map(" ".join, token_lists)).encode("utf-8"), dtype=np.uint8)
 
-    The tokens are joined into one string (spaces between tokens, newlines between texts) so that
-    Python touches each text once, not each token. The layout is ambiguous only for a token holding
-    a space or a newline (more tokens come back than were given) or an empty one (the kernel
-    refuses it); such batches go through an Arrow string array instead.
+
+def _token_hashes(
+    token_lists: Sequence[Sequence[str]], seed: int, joined: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """XXH64 of every token of the batch, in one compiled pass over ``join_tokens(token_lists)``
+    (``joined``, when the caller made it), and each list's token offsets.
+
+    The layout is ambiguous only for a token holding a space or a newline (more tokens come back
+    than were given) or an empty one (the kernel refuses it); such batches go through an Arrow
+    string array instead.
     """
     from .kernels import hash_joined_tokens
 
     total = sum(map(len, token_lists))
     if len(token_lists):
-        data = np.frombuffer("\n".join(map(" ".join, token_lists)).encode("utf-8"), dtype=np.uint8)
+        data = join_tokens(token_lists) if joined is None else joined
         out = np.empty(len(data) + 1, dtype=np.uint64)
         counts = np.zeros(len(token_lists) + 1, dtype=np.int64)
         n = hash_joined_tokens(data, len(token_lists), np.uint64(seed), out, counts[1:])
@@ -136,10 +144,13 @@ def _token_hashes(token_lists: Sequence[Sequence[str]], seed: int) -> tuple[np.n
 
 
 def shingle_batch(
-    token_lists: Sequence[Sequence[str]], config: ShingleConfig = DEFAULT_SHINGLES
+    token_lists: Sequence[Sequence[str]],
+    config: ShingleConfig = DEFAULT_SHINGLES,
+    joined: np.ndarray | None = None,
 ) -> ShingleBatch:
-    """Shingle hashes of many token lists at once (vectorised over the whole batch)."""
-    hashes, token_offsets = _token_hashes(token_lists, config.seed)
+    """Shingle hashes of many token lists at once (vectorised over the whole batch); ``joined`` is
+    ``join_tokens(token_lists)`` when the caller already made it."""
+    hashes, token_offsets = _token_hashes(token_lists, config.seed, joined)
     return shingles_of_token_hashes(hashes, token_offsets, config.n)
 
 

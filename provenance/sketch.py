@@ -10,12 +10,14 @@ numpy array operations, which must materialise a shingles x permutations matrix)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from .shingles import ShingleBatch
+from .shingles import DEFAULT_SHINGLES, ShingleBatch, ShingleConfig, join_tokens, shingle_batch
 
 MINHASH_SCHEME = "affine32"
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -65,4 +67,37 @@ def minhash_signatures(
     from .kernels import minhash_kernel
 
     minhash_kernel(batch.hashes, np.ascontiguousarray(batch.offsets, dtype=np.int64), a, b, out)
+    return out
+
+
+PIECES_PER_THREAD = 2
+"""``signatures_of_tokens`` cuts a batch into this many pieces per thread."""
+
+
+def signatures_of_tokens(
+    token_lists: Sequence[Sequence[str]],
+    config: MinHashConfig = DEFAULT_MINHASH,
+    shingles: ShingleConfig = DEFAULT_SHINGLES,
+    threads: int = 1,
+) -> np.ndarray:
+    """``minhash_signatures(shingle_batch(token_lists))``, on ``threads`` cores.
+
+    Joining the token lists into bytes is Python and holds the GIL; hashing, shingling and MinHash
+    are compiled and release it. With several threads the batch is joined in pieces, then the
+    pieces are computed at once. Same output for any ``threads``.
+    """
+    pieces = min(len(token_lists), threads * PIECES_PER_THREAD)
+    if threads <= 1 or pieces < 2:
+        return minhash_signatures(shingle_batch(token_lists, shingles), config)
+    out = np.empty((len(token_lists), config.num_perm), dtype=np.uint32)
+    bounds = np.linspace(0, len(token_lists), pieces + 1).astype(int).tolist()
+    ranges = zip(bounds[:-1], bounds[1:], strict=True)
+    parts = [(lo, hi, join_tokens(token_lists[lo:hi])) for lo, hi in ranges]
+
+    def compute(part: tuple[int, int, np.ndarray]) -> None:
+        lo, hi, joined = part
+        out[lo:hi] = minhash_signatures(shingle_batch(token_lists[lo:hi], shingles, joined), config)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(compute, parts))
     return out

@@ -104,6 +104,18 @@ def test_first_values_of_a_signature_are_those_of_the_whole() -> None:
         assert np.array_equal(minhash_signatures(batch, first=first), whole[:, :first])
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_signatures_of_tokens_are_the_same_on_any_number_of_threads(threads: int) -> None:
+    from provenance.sketch import signatures_of_tokens
+
+    rng = np.random.default_rng(threads)
+    tokens = [[f"w{v}" for v in rng.integers(0, 50, rng.integers(0, 30))] for _ in range(101)]
+    tokens[7] = ["a", ""]  # an empty token: that piece takes the Arrow path
+    expected = minhash_signatures(shingle_batch(tokens))
+    assert np.array_equal(signatures_of_tokens(tokens, threads=threads), expected)
+    assert signatures_of_tokens([], threads=threads).shape == (0, 128)
+
+
 def test_empty_text_has_empty_signature() -> None:
     sig = minhash_signatures(shingle_batch([[]]))
     assert (sig == 0xFFFFFFFF).all()

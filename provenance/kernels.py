@@ -694,6 +694,13 @@ def _posting_ranges(found, keys, buckets, shift):  # numba-typed arguments
 
 
 @njit(cache=True, nogil=True)
+def posting_counts(hashes, keys, buckets, shift):  # numba-typed arguments
+    """How many postings (items) each of ``hashes`` has in the sorted ``keys``."""
+    lo, hi = _posting_ranges(hashes, keys, buckets, shift)
+    return hi - lo
+
+
+@njit(cache=True, nogil=True)
 def anchor_kernel(
     hashes,
     offsets,

@@ -106,3 +106,14 @@ def test_the_shingle_filter_has_no_false_negatives_and_few_false_positives(two_s
         np.uint64
     ) * np.uint64(2)
     assert shingle_filter.may_contain(others).mean() < 0.01  # 16 bits per indexed shingle
+
+
+def test_holders_count_the_items_holding_each_hash(two_segments) -> None:
+    index, item_texts = two_segments
+    items = shingle_texts(item_texts)
+    for segment, lo, hi in zip(index.segments, index.offsets[:-1], index.offsets[1:], strict=True):
+        lookup = PostingsLookup(segment.shingle_keys, segment.shingle_items, np.asarray(segment.item_shingles))
+        held = [h for i in range(lo, hi) for h in set(items.of(i).tolist())]
+        probes = np.array([*sorted(set(held)), 12345, 2**64 - 1], dtype=np.uint64)  # and two absent
+        expected = [held.count(h) for h in probes.tolist()]
+        assert lookup.holders(probes).tolist() == expected

@@ -91,6 +91,13 @@ class PostingsLookup:
         self.touched = np.zeros(len(item_shingles) + 1, dtype=np.uint32)
         self._need: dict[float, np.ndarray] = {}
 
+    def holders(self, hashes: np.ndarray) -> np.ndarray:
+        """How many of the segment's items hold each of ``hashes`` (uint64)."""
+        from ..kernels import posting_counts
+
+        hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+        return posting_counts(hashes, self.keys, self.buckets, self.shift)
+
     def need(self, min_ratio: float) -> np.ndarray:
         """Per item, the shared shingles that reach ``min_ratio`` of its own (``shared >= ratio *
         shingles`` holds exactly when ``shared >= ceil(ratio * shingles)``), in the counter's type."""

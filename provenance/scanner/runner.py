@@ -228,13 +228,10 @@ class Scanner:
     def _specificity(self, number: int, item: AnalysedText, doc: AnalysedText) -> int:
         """Shared shingles that few licensed items contain: stock phrases do not count."""
         hash_of = self._item_shingle_hashes(number, item)
-        shared = np.array(sorted(hash_of[s] for s in item.shingle_set & doc.shingle_set), dtype=np.uint64)
+        shared = np.array([hash_of[s] for s in item.shingle_set & doc.shingle_set], dtype=np.uint64)
         items_with = np.zeros(len(shared), dtype=np.int64)
-        for segment in self.index.segments:
-            keys = segment.shingle_keys
-            items_with += np.searchsorted(keys, shared, side="right") - np.searchsorted(
-                keys, shared, side="left"
-            )
+        for lookup in self.lookups:
+            items_with += lookup.holders(shared)
         return int((items_with <= self.options.common_shingle_items).sum())
 
     def _row(

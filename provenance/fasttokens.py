@@ -20,10 +20,14 @@ import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .normalize import _NO_SPACE_SCRIPTS, _TOKEN_RE, DEFAULT_NORMALIZER, NormalizerConfig
+
+if TYPE_CHECKING:
+    from .shingles import ShingleConfig
 
 SEPARATOR, WORD, SINGLE, COMPLEX, SPACE, SINGLE_NOT_WORD = 0, 1, 2, 3, 4, 5
 MAX_FOLD = 3
@@ -159,6 +163,52 @@ def tokenize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZ
     if not fallback.any():
         return tokens, text_offsets, 0
     return _merge_fallbacks(texts, tokens, text_offsets, fallback, config)
+
+
+def text_shingle_hashes(
+    texts: list[str], shingles: ShingleConfig, config: NormalizerConfig = DEFAULT_NORMALIZER
+) -> tuple[np.ndarray, np.ndarray]:
+    """``shingle_batch([tokenize(t) for t in texts], shingles)`` as ``(hashes, offsets)``, in one compiled
+    pass that never materialises the tokens (the texts the kernel cannot decide alone go through
+    the reference tokeniser)."""
+    import pyarrow as pa
+
+    from .kernels import text_shingles_kernel
+    from .normalize import tokenize
+    from .shingles import shingle_batch
+
+    if not supported(config):
+        batch = shingle_batch([tokenize(t, config) for t in texts], shingles)
+        return batch.hashes, batch.offsets
+    arr = pa.array([html.unescape(t) if "&" in t else t for t in texts], type=pa.large_string())
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[: len(texts) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    longest = int(np.diff(offsets).max()) if len(texts) else 0
+    cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
+    classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
+    scratch = np.empty(4 * MAX_FOLD * longest + 16, dtype=np.uint8)
+    out = np.empty(MAX_FOLD * len(data) + len(texts) + 1, dtype=np.uint64)
+    text_ends = np.empty(len(texts), dtype=np.int64)
+    fallback = np.zeros(len(texts), dtype=np.bool_)
+    n, seed = shingles.n, shingles.seed
+    ring = np.empty(max(n, 1), dtype=np.uint64)
+    args = (*tables(), cps, classes, np.uint64(seed), np.int64(n), scratch, ring, out, text_ends, fallback)
+    total = text_shingles_kernel(data, offsets, *args)
+    hashes, bounds = out[:total], np.concatenate(([0], text_ends))
+    if fallback.any():
+        pieces, counts, start = [], [], 0
+        for t in np.flatnonzero(fallback).tolist():
+            pieces.append(hashes[bounds[start] : bounds[t]])
+            counts.extend(np.diff(bounds[start : t + 1]).tolist())
+            own = shingle_batch([tokenize(texts[t], config)], shingles).hashes
+            pieces.append(own)
+            counts.append(len(own))
+            start = t + 1
+        pieces.append(hashes[bounds[start] :])
+        counts.extend(np.diff(bounds[start:]).tolist())
+        hashes, bounds = np.concatenate(pieces), np.concatenate(([0], np.cumsum(counts)))
+    return hashes.copy(), bounds.astype(np.int64)
 
 
 def _from_lists(lists: list[list[str]]):  # noqa: ANN202

@@ -15,6 +15,9 @@ _P3 = np.uint64(0x165667B19E3779F9)
 _P4 = np.uint64(0x85EBCA77C2B2AE63)
 _P5 = np.uint64(0x27D4EB2F165667C5)
 _MASK32 = np.uint32(0xFFFFFFFF)
+_SHINGLE_PRIME = np.uint64(0x9E3779B185EBCA87)  # shingles (see provenance/shingles.py)
+_FMIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_FMIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 
 
 @njit(cache=True, inline="always")
@@ -519,6 +522,92 @@ def tokenize_kernel(
     return n_tokens
 
 
+@njit(cache=True, inline="always")
+def _fmix64(h):  # numba-typed arguments
+    h ^= h >> np.uint64(33)
+    h *= _FMIX1
+    h ^= h >> np.uint64(33)
+    h *= _FMIX2
+    return h ^ (h >> np.uint64(33))
+
+
+@njit(cache=True, nogil=True)
+def text_shingles_kernel(
+    data,
+    offsets,
+    len_bmp,
+    cls_bmp,
+    fold_bmp,
+    len_emoji,
+    cls_emoji,
+    fold_emoji,  # numba
+    cps,
+    classes,
+    seed,
+    n,
+    scratch,
+    ring,
+    out,
+    text_ends,
+    fallback,
+):
+    """Shingle hashes of every text straight from its UTF-8: ``tokenize_kernel``'s tokens, each
+    hashed with XXH64 as it ends (in ``scratch``, never stored), combined as ``shingle_kernel``
+    combines them. Text ``t``'s hashes end at ``out[text_ends[t]]``; texts that need the reference
+    tokeniser get ``fallback`` and no hashes. Returns the number of hashes."""
+    n_out = 0
+    for t in range(offsets.shape[0] - 1):
+        m = _decode(
+            data,
+            offsets[t],
+            offsets[t + 1],
+            len_bmp,
+            cls_bmp,
+            fold_bmp,
+            len_emoji,
+            cls_emoji,
+            fold_emoji,
+            cps,
+            classes,
+        )
+        if m < 0:
+            fallback[t] = True
+            text_ends[t] = n_out
+            continue
+        _strip(cps, classes, m)
+        k = 0  # tokens of this text so far; the last ``n`` hashes are in ``ring``
+        i = 0
+        while i < m:
+            c = classes[i]
+            b = 0
+            if c == _WORD:
+                while i < m and classes[i] == _WORD:
+                    b = _put_utf8(scratch, b, cps[i])
+                    i += 1
+            elif c == _SINGLE or c == _SINGLE_NOT_WORD:
+                b = _put_utf8(scratch, 0, cps[i])
+                i += 1
+            else:
+                i += 1
+                continue
+            ring[k % n] = _xxh64(scratch, 0, b, seed)
+            k += 1
+            if k >= n:
+                h = np.uint64(0)
+                for j in range(k - n, k):
+                    h = h * _SHINGLE_PRIME + ring[j % n]
+                out[n_out] = _fmix64(h ^ np.uint64(n))
+                n_out += 1
+        if 0 < k < n:  # a text shorter than a shingle is one shingle of all its tokens
+            h = np.uint64(0)
+            for j in range(k):
+                h = h * _SHINGLE_PRIME + ring[j]
+            out[n_out] = _fmix64(h ^ np.uint64(k))
+            n_out += 1
+        text_ends[t] = n_out
+    return n_out
+
+
 @njit(cache=True, nogil=True)
 def token_spans_kernel(
     data,
@@ -813,9 +902,6 @@ def _grown(values, size):  # numba-typed arguments
 
 
 # --- shingles (see provenance/shingles.py for the scheme) ----------------------------------------
-_SHINGLE_PRIME = np.uint64(0x9E3779B185EBCA87)
-_FMIX1 = np.uint64(0xFF51AFD7ED558CCD)
-_FMIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 
 
 @njit(cache=True, nogil=True)
@@ -830,13 +916,7 @@ def shingle_kernel(token_hashes, token_offsets, n, offsets, out):  # numba-typed
             h = np.uint64(0)
             for j in range(width):
                 h = h * _SHINGLE_PRIME + token_hashes[s + j]
-            h ^= np.uint64(width)
-            h ^= h >> np.uint64(33)
-            h *= _FMIX1
-            h ^= h >> np.uint64(33)
-            h *= _FMIX2
-            h ^= h >> np.uint64(33)
-            out[at] = h
+            out[at] = _fmix64(h ^ np.uint64(width))
             at += 1
 
 

@@ -92,16 +92,6 @@ class ShingleBatch:
     """uint64 shingle hashes, in position order within each text."""
     offsets: np.ndarray
     """int64, one more than the number of texts."""
-    tokens: pa.Array | None = None
-    """The tokens, when the batch was made from raw texts (``shingle_texts``)."""
-    token_offsets: np.ndarray | None = None
-    """Text ``i`` owns ``tokens[token_offsets[i]:token_offsets[i + 1]]``."""
-
-    def tokens_of(self, i: int) -> list[str]:
-        """The normalised tokens of text ``i`` (batches made by ``shingle_texts``)."""
-        assert self.tokens is not None and self.token_offsets is not None
-        start, stop = int(self.token_offsets[i]), int(self.token_offsets[i + 1])
-        return self.tokens.slice(start, stop - start).to_pylist()
 
     def of(self, i: int) -> np.ndarray:
         """The shingle hashes of text ``i``."""
@@ -159,15 +149,14 @@ def shingle_texts(
     normalizer: NormalizerConfig = DEFAULT_NORMALIZER,
     config: ShingleConfig = DEFAULT_SHINGLES,
 ) -> ShingleBatch:
-    """Shingle hashes of many raw texts: compiled tokeniser, compiled token hashing, numpy windows.
+    """Shingle hashes of many raw texts in one compiled pass (tokenise, hash, combine).
 
     Equal to ``shingle_batch([tokenize(t) for t in texts])`` (tested), several times faster.
     """
-    from .fasttokens import tokenize_texts
+    from .fasttokens import text_shingle_hashes
 
-    tokens, token_offsets, _ = tokenize_texts(list(texts), normalizer)
-    batch = shingles_of_token_hashes(xxh64_strings(tokens, config.seed), token_offsets, config.n)
-    return ShingleBatch(batch.hashes, batch.offsets, tokens, token_offsets)
+    hashes, offsets = text_shingle_hashes(list(texts), config, normalizer)
+    return ShingleBatch(hashes, offsets)
 
 
 def shingles_of_token_hashes(th: np.ndarray, token_offsets: np.ndarray, n: int) -> ShingleBatch:

@@ -112,7 +112,8 @@ def test_holders_count_the_items_holding_each_hash(two_segments) -> None:
     index, item_texts = two_segments
     items = shingle_texts(item_texts)
     for segment, lo, hi in zip(index.segments, index.offsets[:-1], index.offsets[1:], strict=True):
-        lookup = PostingsLookup(segment.shingle_keys, segment.shingle_items, np.asarray(segment.item_shingles))
+        item_shingles = np.asarray(segment.item_shingles)
+        lookup = PostingsLookup(segment.shingle_keys, segment.shingle_items, item_shingles)
         held = [h for i in range(lo, hi) for h in set(items.of(i).tolist())]
         probes = np.array([*sorted(set(held)), 12345, 2**64 - 1], dtype=np.uint64)  # and two absent
         expected = [held.count(h) for h in probes.tolist()]

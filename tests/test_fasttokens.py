@@ -9,7 +9,7 @@ import pytest
 
 from provenance.fasttokens import token_spans, tokenize_texts
 from provenance.normalize import NormalizerConfig, tokenize, tokenize_with_spans
-from provenance.shingles import shingle_batch, shingle_texts
+from provenance.shingles import ShingleConfig, shingle_batch, shingle_texts
 
 PIECES = [
     "http://", "https://", "www.", "t.co/", "RT", "rt", " ", "  ", "\t", "\n", "@", "#", ":", "&amp;", "&lt;",
@@ -70,9 +70,13 @@ def test_other_normaliser_options_use_the_reference() -> None:
     assert assert_same_tokens(["hi @bob"], keep) == 1
 
 
-def test_shingle_texts_equals_shingle_batch() -> None:
-    texts = ["the quick brown fox", "", "a b", "RT @x: Straße &amp; 東京は晴れ https://t.co/q"]
-    fast, reference = shingle_texts(texts), shingle_batch([tokenize(t) for t in texts])
+@pytest.mark.parametrize("config", [ShingleConfig(), ShingleConfig(n=1), ShingleConfig(n=5, seed=7)])
+def test_shingle_texts_equals_shingle_batch(config: ShingleConfig) -> None:
+    rng = random.Random(config.n)
+    texts = ["the quick brown fox", "", "a b", "RT @x: Straße &amp; 東京は晴れ https://t.co/q", "e\u0301 x"]
+    texts += ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 25))) for _ in range(3000)]
+    fast = shingle_texts(texts, config=config)
+    reference = shingle_batch([tokenize(t) for t in texts], config)
     assert fast.hashes.tolist() == reference.hashes.tolist()
     assert fast.offsets.tolist() == reference.offsets.tolist()
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from ..errors import UsageError
 from ..evidence import SNIPPET_CONTEXT, union_length
+from ..fasttokens import tokenize_texts
 from ..index import Index
 from ..parallel import map_in_order
 from ..readers import read_block
@@ -162,9 +163,11 @@ class Scanner:
         counts.candidates_by_anchor = int(found.by_anchor.sum())
         counts.candidates_by_lsh = int(found.by_lsh.sum())
         out = BatchOutput(counts)
-        for t, items in self._pairs_to_verify(found, counts):
+        pairs = self._pairs_to_verify(found, counts)
+        tokens = self._tokens([records[t][4] for t, _ in pairs])
+        for (t, items), doc_tokens in zip(pairs, tokens, strict=True):
             record = records[t]
-            doc = analyse(record[4], self.n, self.params.normalizer, batch.tokens_of(t))
+            doc = analyse(record[4], self.n, self.params.normalizer, doc_tokens)
             spans = []
             for item_number in items:
                 row = self._verify_pair(record, doc, int(item_number), counts)
@@ -173,6 +176,12 @@ class Scanner:
                     spans.append((row["doc_start"], row["doc_end"]))
             counts.matched_characters += union_length(spans)
         return out
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        """The tokens of each text (one compiled pass for all)."""
+        tokens, offsets, _ = tokenize_texts(texts, self.params.normalizer)
+        flat = tokens.to_pylist()
+        return [flat[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
 
     def _pairs_to_verify(self, found: Candidates, counts: ScanCounts) -> list[tuple[int, np.ndarray]]:
         """Candidates above the information floor whose exact shingle-hash measures can pass, by text.

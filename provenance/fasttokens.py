@@ -129,6 +129,21 @@ def supported(config: NormalizerConfig) -> bool:
     return config == DEFAULT_NORMALIZER
 
 
+def _unescaped_utf8(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """The texts, HTML entities unescaped (the normaliser's first step), as one UTF-8 buffer with
+    offsets, the longest text's length in bytes, and code point and class work arrays for it."""
+    import pyarrow as pa
+
+    arr = pa.array([html.unescape(t) if "&" in t else t for t in texts], type=pa.large_string())
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[: len(texts) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    longest = int(np.diff(offsets).max()) if len(texts) else 0
+    cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
+    classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
+    return data, offsets, longest, cps, classes
+
+
 def tokenize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER):  # noqa: ANN201
     """Tokens of many texts as one Arrow string array, and each text's token offsets.
 
@@ -143,13 +158,7 @@ def tokenize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZ
     if not supported(config):
         lists = [tokenize(t, config) for t in texts]
         return _from_lists(lists), np.concatenate(([0], np.cumsum([len(x) for x in lists]))), len(texts)
-    arr = pa.array([html.unescape(t) if "&" in t else t for t in texts], type=pa.large_string())
-    _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[: len(texts) + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    longest = int(np.diff(offsets).max()) if len(texts) else 0
-    cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
-    classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
+    data, offsets, longest, cps, classes = _unescaped_utf8(texts)
     out = np.empty(4 * MAX_FOLD * len(data) + 16, dtype=np.uint8)
     token_ends = np.empty(MAX_FOLD * len(data) + 1, dtype=np.int64)
     text_ends = np.empty(len(texts), dtype=np.int64)
@@ -171,7 +180,6 @@ def text_shingle_hashes(
     """``shingle_batch([tokenize(t) for t in texts], shingles)`` as ``(hashes, offsets)``, in one compiled
     pass that never materialises the tokens (the texts the kernel cannot decide alone go through
     the reference tokeniser)."""
-    import pyarrow as pa
 
     from .kernels import text_shingles_kernel
     from .normalize import tokenize
@@ -180,13 +188,7 @@ def text_shingle_hashes(
     if not supported(config):
         batch = shingle_batch([tokenize(t, config) for t in texts], shingles)
         return batch.hashes, batch.offsets
-    arr = pa.array([html.unescape(t) if "&" in t else t for t in texts], type=pa.large_string())
-    _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[: len(texts) + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    longest = int(np.diff(offsets).max()) if len(texts) else 0
-    cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
-    classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
+    data, offsets, longest, cps, classes = _unescaped_utf8(texts)
     scratch = np.empty(4 * MAX_FOLD * longest + 16, dtype=np.uint8)
     out = np.empty(MAX_FOLD * len(data) + len(texts) + 1, dtype=np.uint64)
     text_ends = np.empty(len(texts), dtype=np.int64)

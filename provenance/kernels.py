@@ -33,10 +33,13 @@ def _fmix32(h):  # numba-typed arguments
 @njit(cache=True, nogil=True)
 def minhash_kernel(hashes, offsets, a, b, out):  # numba-typed arguments
     """``out[t, p] = min over text t's shingles of (a[p] * h + b[p]) mod 2^32`` (datasketch affine32),
-    ``h`` being the fmix32 of the low 32 bits of the shingle hash."""
+    ``h`` being the fmix32 of the low 32 bits of the shingle hash; ``0xFFFFFFFF`` for a text without
+    shingles. Each row is initialised here, while it is in cache (``out`` may be uninitialised)."""
     n_perm = a.shape[0]
     for text in range(offsets.shape[0] - 1):
         row = out[text]
+        for p in range(n_perm):
+            row[p] = _MASK32
         for i in range(offsets[text], offsets[text + 1]):
             h = _fmix32(np.uint32(hashes[i] & np.uint64(0xFFFFFFFF)))
             for p in range(n_perm):

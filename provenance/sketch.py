@@ -63,7 +63,7 @@ def minhash_signatures(
     a, b = permutations(config.num_perm, config.seed)
     if first is not None:
         a, b = a[:first], b[:first]
-    out = np.full((len(batch.offsets) - 1, len(a)), EMPTY, dtype=np.uint32)
+    out = np.empty((len(batch.offsets) - 1, len(a)), dtype=np.uint32)  # rows filled by the kernel
     from .kernels import minhash_kernel
 
     minhash_kernel(batch.hashes, np.ascontiguousarray(batch.offsets, dtype=np.int64), a, b, out)

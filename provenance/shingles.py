@@ -104,8 +104,12 @@ class ShingleBatch:
 
 def join_tokens(token_lists: Sequence[Sequence[str]]) -> np.ndarray:
     """The token lists as UTF-8 bytes: tokens joined by ``' '``, lists by ``'\\n'`` (the layout
-    ``hash_joined_tokens`` reads), so that Python touches each text once, not each token."""
-    return np.frombuffer("\n".join(map(" ".join, token_lists)).encode("utf-8"), dtype=np.uint8)
+    ``hash_joined_tokens`` reads), so that Python touches each text once, not each token. Each
+    text is encoded on its own: one emoji would otherwise widen the whole joined string to four
+    bytes per character before encoding."""
+    space = " ".join
+    joined = b"\n".join([space(tokens).encode("utf-8") for tokens in token_lists])
+    return np.frombuffer(joined, dtype=np.uint8)
 
 
 def _token_hashes(

@@ -12,6 +12,8 @@ from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -57,9 +59,10 @@ def _empty(ax: Axes, message: str) -> None:
 def scores(report: Report) -> str:
     """Histogram of containment and Jaccard similarity over all matches, with the thresholds."""
     fig, ax = _figure()
-    containment = [m["containment"] for m in report.matches]
-    jaccard = [m["jaccard"] for m in report.matches]
-    if containment:
+    # arrays, not lists: matplotlib checks a list element by element (0.3 s for 20,000 matches)
+    containment = np.array([m["containment"] for m in report.matches], dtype=np.float64)
+    jaccard = np.array([m["jaccard"] for m in report.matches], dtype=np.float64)
+    if len(containment):
         bins = [i / 40 for i in range(41)]
         ax.hist(containment, bins=bins, color=_BLUE, alpha=0.75, label="containment")
         ax.hist(jaccard, bins=bins, histtype="step", color=_ORANGE, linewidth=1.5, label="Jaccard")

@@ -46,7 +46,7 @@ reformat: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix provenance tests bench fixtures
 	$(BIN)/ruff format provenance tests bench fixtures
 
-bench: install ## Benchmarks: accuracy, shingle-size choice, speed against datasketch (~15 min)
+bench: install ## Benchmarks: accuracy, shingle-size choice, speed against datasketch (~7 min)
 	$(BIN)/python bench/accuracy.py --check
 	$(BIN)/python bench/shingle_choice.py
 	$(BIN)/python bench/speed.py

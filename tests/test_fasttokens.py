@@ -68,6 +68,10 @@ def test_mentions_follow_re_sub_semantics() -> None:
 def test_other_normaliser_options_use_the_reference() -> None:
     keep = NormalizerConfig(strip_mentions=False)
     assert assert_same_tokens(["hi @bob"], keep) == 1
+    texts = ["hi @bob and @alice", "", "RT @x: https://t.co/q yes"]
+    fast = shingle_texts(texts, keep)
+    assert fast.hashes.tolist() == shingle_batch([tokenize(t, keep) for t in texts]).hashes.tolist()
+    assert fast.offsets.tolist() == [0, 2, 2, 3]
 
 
 @pytest.mark.parametrize("config", [ShingleConfig(), ShingleConfig(n=1), ShingleConfig(n=5, seed=7)])

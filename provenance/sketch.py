@@ -20,7 +20,6 @@ import numpy as np
 from .shingles import DEFAULT_SHINGLES, ShingleBatch, ShingleConfig, join_tokens, shingle_batch
 
 MINHASH_SCHEME = "affine32"
-EMPTY = np.uint32(0xFFFFFFFF)
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,6 @@ class MinHashConfig:
 DEFAULT_MINHASH = MinHashConfig()
 
 
-@lru_cache(maxsize=8)
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``(a, b)`` uint32 permutation parameters, drawn exactly as datasketch draws them

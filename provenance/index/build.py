@@ -15,12 +15,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..atomic import sha256_file
 from ..errors import UsageError
 from ..faults import checkpoint
 from ..parallel import default_jobs, map_in_order, paused_gc
 from ..progress import ProgressCallback, ProgressUpdate, no_progress
-from ..readers import InputSource, ReaderOptions, discover, read_block, reads_in_blocks
+from ..readers import (
+    InputSource,
+    ReaderOptions,
+    describe_inputs,
+    discover,
+    read_block,
+    workers_read_blocks,
+)
 from ..readers.accounting import ReadTally, accounted_batches
 from ..readers.fastjsonl import Block, BlockReading, block_columns
 from ..records import Record, SkippedRecord
@@ -68,21 +74,6 @@ class BuildResult:
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _describe_inputs(sources: Sequence[InputSource]) -> list[dict]:
-    """Every input with the SHA-256 of each file actually read."""
-    return [
-        {
-            "name": source.name,
-            "format": source.format,
-            "files": [
-                {"path": file.as_posix(), "sha256": sha256_file(file), "bytes": file.stat().st_size}
-                for file in source.files()
-            ],
-        }
-        for source in sources
-    ]
 
 
 def _existing_hashes(index: Index) -> dict[str, str]:
@@ -203,7 +194,7 @@ def _ingest(
     workdir = new_workdir(index_dir)
     builder = SegmentBuilder(workdir, corpus, params, seen)
     jobs = jobs or default_jobs()
-    if jobs > 1 and not strict and all(reads_in_blocks(s, options) for s in sources):
+    if workers_read_blocks(sources, options, jobs, strict):
         read_skips = _ingest_blocks(builder, sources, params, options, jobs, progress)
     else:
         tally = ReadTally()
@@ -235,7 +226,7 @@ def _ingest(
             "terms_url": corpus.terms_url,
             "acquired": corpus.acquired,
             **({"extra": dict(sorted(corpus.extra.items()))} if corpus.extra else {}),
-            "inputs": _describe_inputs(sources),
+            "inputs": describe_inputs(sources),
             "reader": {
                 "format": options.format,
                 "text_field": options.text_field,

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow
 import zstandard
 
+from provenance.atomic import sha256_file
 from provenance.errors import InputError, UsageError
 from provenance.readers import fastjsonl
 from provenance.readers.base import FORMATS, InputSource, ReaderOptions
@@ -40,12 +41,14 @@ __all__ = [
     "FORMATS",
     "InputSource",
     "ReaderOptions",
+    "describe_inputs",
     "discover",
     "read_block",
     "read_records",
     "read_source",
     "read_source_lists",
     "reads_in_blocks",
+    "workers_read_blocks",
 ]
 
 Reader = Callable[[InputSource, ReaderOptions], Iterator[ReadItem]]
@@ -153,6 +156,30 @@ def reads_in_blocks(source: InputSource, options: ReaderOptions) -> bool:
     return _READERS.get(source.format) is read_generic_json and fastjsonl.applies(
         source, options, json_container(source)
     )
+
+
+def workers_read_blocks(
+    sources: Sequence[InputSource], options: ReaderOptions, jobs: int, strict: bool
+) -> bool:
+    """Whether worker processes read the inputs themselves, block by block: with several jobs,
+    when every source ``reads_in_blocks``, and not ``strict`` (its first bad record must stop
+    the reading in input order)."""
+    return jobs > 1 and not strict and all(reads_in_blocks(s, options) for s in sources)
+
+
+def describe_inputs(sources: Sequence[InputSource]) -> list[dict]:
+    """Every input with the path, SHA-256 and size of each file it reads (a manifest's inputs)."""
+    return [
+        {
+            "name": source.name,
+            "format": source.format,
+            "files": [
+                {"path": file.as_posix(), "sha256": sha256_file(file), "bytes": file.stat().st_size}
+                for file in source.files()
+            ],
+        }
+        for source in sources
+    ]
 
 
 def read_block(source: InputSource, start: int, end: int, options: ReaderOptions) -> fastjsonl.ReadBlock:

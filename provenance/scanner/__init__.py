@@ -14,12 +14,11 @@ from pathlib import Path
 import pyarrow as pa
 
 from .. import __version__
-from ..atomic import sha256_file
 from ..evidence import EVIDENCE_SCHEMA_VERSION
 from ..index import Index
 from ..parallel import default_jobs, paused_gc
 from ..progress import ProgressCallback, ProgressUpdate, no_progress
-from ..readers import ReaderOptions, discover, reads_in_blocks
+from ..readers import ReaderOptions, describe_inputs, discover, workers_read_blocks
 from ..readers.accounting import ReadTally, accounted_batches
 from ..readers.fastjsonl import BlockReading
 from ..records import SkippedRecord
@@ -109,20 +108,6 @@ class _ReportWarmup:
             self._thread.join()
 
 
-def _describe_inputs(sources: list) -> list[dict]:
-    """Each input source with the path, SHA-256 and size of its files."""
-    return [
-        {
-            "name": s.name,
-            "format": s.format,
-            "files": [
-                {"path": f.as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size} for f in s.files()
-            ],
-        }
-        for s in sources
-    ]
-
-
 def _scan_outputs(
     index_path: Path,
     sources: list,
@@ -137,7 +122,7 @@ def _scan_outputs(
     With several jobs and JSON Lines the block reader takes, the workers read their own blocks
     and this process numbers what comes back; otherwise it reads the records and hands them out.
     """
-    if not (jobs > 1 and not options.strict and all(reads_in_blocks(s, reader_options) for s in sources)):
+    if not workers_read_blocks(sources, reader_options, jobs, options.strict):
         records = accounted_batches(
             sources,
             reader_options,
@@ -185,7 +170,7 @@ def scan(
         # SHA-256 releases the GIL: the index check and the input hashes overlap with the scan, and
         # a corrupt index still fails the scan before any evidence is written.
         index_checked = hashing.submit(opened.verify_checksums)
-        inputs_hashed = hashing.submit(_describe_inputs, sources)
+        inputs_hashed = hashing.submit(describe_inputs, sources)
         warmup, tally, counts, rows = _ReportWarmup(), ReadTally(), ScanCounts(), []
         with paused_gc():
             for output in _scan_outputs(opened.path, sources, reader_options, options, jobs, progress, tally):

@@ -159,14 +159,18 @@ def read_block(path: Path, start: int, end: int, source_name: str, options: Read
     ``read_jsonl_blocks`` reads them, but numbered from position 0 and line 1: the caller shifts
     positions and lines by what the earlier blocks held. A record without an id of its own gets the
     id ``""`` (its default id names its shifted position)."""
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        data = fh.read(end - start)
-    if start == 0:
-        data = data.removeprefix(_BOM)
+    data = _read_range(path, start, end)
     emitter = Emitter(source_name, default_ids=False)
     items, lines = _block(data, 1, emitter, options) if data else ([], 0)
     return ReadBlock(items, emitter.position, lines)
+
+
+def _read_range(path: Path, start: int, end: int) -> bytes:
+    """Bytes ``[start, end)`` of a file, without the UTF-8 byte order mark that may open it."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    return data.removeprefix(_BOM) if start == 0 else data
 
 
 @dataclass
@@ -294,11 +298,7 @@ def block_columns(path: Path, start: int, end: int, options: ReaderOptions) -> B
     Lines are numbered from 1, so a record's line is its position plus one."""
     from .generic import missing_text_reason
 
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        data = fh.read(end - start)
-    if start == 0:
-        data = data.removeprefix(_BOM)
+    data = _read_range(path, start, end)
     columns = _parse_columns(data, options) if data else None
     if columns is None or not _valid_utf8(columns):
         return None

@@ -66,6 +66,23 @@ class ShingleFilter:
         )
 
 
+def _bucket_shift(n_keys: int) -> np.uint64:
+    """How far to shift a uniform 64-bit key so that its leading bits index about four of
+    ``n_keys`` sorted keys per bucket."""
+    bits = max(1, min(32, int(np.log2(max(n_keys, 1))) - 2))
+    return np.uint64(64 - bits)
+
+
+def _bucket_starts(keys: np.ndarray, shift: np.uint64) -> np.ndarray:
+    """Where each bucket (run of leading key bits, ``key >> shift``) of the sorted ``keys`` starts,
+    and one more entry: the number of keys."""
+    from ..kernels import bucket_starts
+
+    starts = np.empty((1 << (64 - int(shift))) + 1, dtype=np.int64)
+    bucket_starts(keys, shift, starts)
+    return starts
+
+
 class PostingsLookup:
     """One segment's postings, with a table of where each run of leading hash bits starts.
 
@@ -74,14 +91,10 @@ class PostingsLookup:
     """
 
     def __init__(self, keys: np.ndarray, items: np.ndarray, item_shingles: np.ndarray) -> None:
-        from ..kernels import bucket_starts
-
         self.keys = np.asarray(keys)
         self.items = np.asarray(items)
-        bits = max(1, min(32, int(np.log2(max(len(self.keys), 1))) - 2))
-        self.shift = np.uint64(64 - bits)
-        self.buckets = np.empty((1 << bits) + 1, dtype=np.int64)
-        bucket_starts(self.keys, self.shift, self.buckets)
+        self.shift = _bucket_shift(len(self.keys))
+        self.buckets = _bucket_starts(self.keys, self.shift)
         # A count never exceeds the item's distinct shingles: the narrowest counter keeps the
         # per-item counts in the core's cache (one byte per item for tweets).
         most = int(np.max(item_shingles)) if len(item_shingles) else 0
@@ -148,15 +161,10 @@ class BandLookup:
     starts (as ``PostingsLookup``): a lookup reads a bucket, then a few keys."""
 
     def __init__(self, band_keys: np.ndarray, band_items: np.ndarray) -> None:
-        from ..kernels import bucket_starts
-
         self.keys = np.asarray(band_keys)
         self.items = np.asarray(band_items)
-        bits = max(1, min(32, int(np.log2(max(self.keys.shape[1], 1))) - 2))
-        self.shift = np.uint64(64 - bits)
-        self.buckets = np.empty((self.keys.shape[0], (1 << bits) + 1), dtype=np.int64)
-        for band in range(self.keys.shape[0]):
-            bucket_starts(self.keys[band], self.shift, self.buckets[band])
+        self.shift = _bucket_shift(self.keys.shape[1])
+        self.buckets = np.stack([_bucket_starts(row, self.shift) for row in self.keys])
 
 
 def lsh_pairs(

@@ -177,29 +177,25 @@ def test_opening_rejects_another_shingle_scheme(tmp_path: Path, corpus_file: Pat
 
 
 @pytest.mark.parametrize(
-    "chunks",
+    "array",
     [
-        [np.arange(12, dtype=np.uint32).reshape(3, 4), np.arange(8, dtype=np.uint32).reshape(2, 4)],
-        [np.arange(5, dtype=np.uint64)],
-        [
-            np.zeros((0, 4), dtype=np.uint32),
-            np.ones((2, 4), dtype=np.uint32),
-            np.zeros((0, 4), dtype=np.uint32),
-        ],
-        [np.zeros(0, dtype=np.int32)],
-        [],
+        np.arange(20, dtype=np.uint32).reshape(5, 4),
+        np.arange(5, dtype=np.uint64),
+        np.arange(12, dtype=np.uint64).reshape(3, 4).T,  # not contiguous
+        np.zeros((0, 4), dtype=np.uint32),
+        np.zeros(0, dtype=np.int32),
     ],
 )
-def test_rows_saved_in_chunks_are_the_file_np_save_writes(tmp_path: Path, chunks: list) -> None:
+def test_arrays_saved_are_the_file_np_save_writes(tmp_path: Path, array: np.ndarray) -> None:
     import hashlib
 
-    from provenance.index.segment import save_rows
+    from provenance.index.segment import _save_array
 
-    like = chunks[0] if chunks else np.zeros((0, 4), dtype=np.uint32)
-    described = save_rows(tmp_path / "rows.npy", chunks, like)
-    np.save(tmp_path / "whole.npy", np.concatenate(chunks) if chunks else like)
-    written = (tmp_path / "rows.npy").read_bytes()
-    assert written == (tmp_path / "whole.npy").read_bytes()
+    described = _save_array(tmp_path / "saved.npy", array)
+    np.save(tmp_path / "np.npy", np.ascontiguousarray(array))
+    written = (tmp_path / "saved.npy").read_bytes()
+    assert written == (tmp_path / "np.npy").read_bytes()
+    assert np.array_equal(np.load(tmp_path / "saved.npy"), array)
     assert described == {"sha256": hashlib.sha256(written).hexdigest(), "bytes": len(written)}
 
 

@@ -197,26 +197,17 @@ def describe_file(path: Path) -> dict:
 
 
 def _save_array(path: Path, array: np.ndarray) -> dict:
-    """Save one array as ``.npy`` (fsynced); returns its manifest entry."""
-    return save_rows(path, [array], array)
-
-
-def save_rows(path: Path, chunks: list[np.ndarray], like: np.ndarray) -> dict:
-    """Save the row-wise concatenation of ``chunks`` (arrays shaped and typed as ``like``) as the
-    ``.npy`` file ``np.save`` would write, without building it in memory, hashing it as it is
-    written; fsynced. Returns its manifest entry (SHA-256 and size)."""
-    header = np.lib.format.header_data_from_array_1_0(np.ascontiguousarray(like[:0]))
-    header["shape"] = (sum(len(c) for c in chunks), *like.shape[1:])
+    """Save ``array`` as the ``.npy`` file ``np.save`` writes for it in C order, hashing it as it
+    is written; fsynced. Returns its manifest entry (SHA-256 and size)."""
+    array = np.ascontiguousarray(array)
     head = io.BytesIO()
-    np.lib.format.write_array_header_1_0(head, header)
+    np.lib.format.write_array_header_1_0(head, np.lib.format.header_data_from_array_1_0(array))
     digest = hashlib.sha256(head.getvalue())
     size = len(head.getvalue())
     with open(path, "wb") as fh:
         fh.write(head.getvalue())
-        for chunk in chunks:
-            if chunk.size == 0:  # no bytes (and a memoryview of a zero-size array cannot be cast)
-                continue
-            data = memoryview(np.ascontiguousarray(chunk, dtype=like.dtype)).cast("B")
+        if array.size:  # a memoryview of a zero-size array cannot be cast
+            data = memoryview(array).cast("B")
             fh.write(data)
             digest.update(data)
             size += len(data)

@@ -726,34 +726,45 @@ def _upper_bound(values, lo, hi, value):  # numba-typed arguments
     return lo
 
 
-@njit(cache=True)
-def _distinct_count(values):  # numba-typed arguments
-    """Distinct values, counted in a linear-probing hash set (a sort costs ten times more)."""
+@njit(cache=True, inline="always")
+def _dedupe(values, m, out):  # numba-typed arguments
+    """The distinct values among ``values[:m]``, in first-seen order, into ``out`` (which may be
+    ``values``); returns how many. A linear-probing hash set: a sort costs several times more."""
     size = 16
-    while size < 2 * values.shape[0]:
+    while size < 2 * m:
         size *= 2
-    slots = np.zeros(size, np.uint64)  # 0 marks an empty slot; the value 0 is counted apart
+    slots = np.zeros(size, np.uint64)  # 0 marks an empty slot; the value 0 is kept apart
     low = np.uint64(size - 1)
-    n = 0
-    zero = 0
-    for i in range(values.shape[0]):
-        v = values[i]
+    u = 0
+    zero = False
+    for j in range(m):
+        v = values[j]
         if v == 0:
-            zero = 1
+            if not zero:
+                zero = True
+                out[u] = v
+                u += 1
             continue
         at = (v ^ (v >> np.uint64(29))) & low
         while slots[at] != 0 and slots[at] != v:
             at = (at + np.uint64(1)) & low
         if slots[at] == 0:
             slots[at] = v
-            n += 1
-    return n + zero
+            out[u] = v
+            u += 1
+    return u
+
+
+@njit(cache=True)
+def _distinct_count(values):  # numba-typed arguments
+    """How many distinct values there are."""
+    return _dedupe(values, values.shape[0], np.empty(values.shape[0], np.uint64))
 
 
 @njit(cache=True, inline="always")
 def _filtered_distinct(hashes, table, shift):  # numba-typed arguments
-    """The distinct hashes whose filter bit is set, sorted (the filter test has no branch, so the
-    core keeps many table reads in flight)."""
+    """The distinct hashes whose filter bit is set (the filter test has no branch, so the core
+    keeps many table reads in flight)."""
     found = np.empty(hashes.shape[0], np.uint64)
     m = 0
     for i in range(hashes.shape[0]):
@@ -761,18 +772,12 @@ def _filtered_distinct(hashes, table, shift):  # numba-typed arguments
         slot = h >> shift
         found[m] = h
         m += (table[slot >> np.uint64(3)] >> np.uint8(slot & np.uint64(7))) & np.uint8(1)
-    found = np.sort(found[:m])
-    u = 0
-    for j in range(m):
-        if j == 0 or found[j] != found[u - 1]:
-            found[u] = found[j]
-            u += 1
-    return found[:u]
+    return found[: _dedupe(found, m, found)]
 
 
 @njit(cache=True, inline="always")
 def _posting_ranges(found, keys, buckets, shift):  # numba-typed arguments
-    """``[lo, hi)`` of each sorted hash's postings: all bucket reads first, then all key searches
+    """``[lo, hi)`` of each hash's postings: all bucket reads first, then all key searches
     (independent loads overlap; one pass per hash would wait on each cache miss in turn)."""
     lo = np.empty(found.shape[0], np.int64)
     hi = np.empty(found.shape[0], np.int64)

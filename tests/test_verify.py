@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from provenance.normalize import tokenize
-from provenance.shingles import shingle_strings
-from provenance.verify import analyse, compare
+from provenance.shingles import ShingleConfig, shingle_batch, shingle_strings
+from provenance.verify import HashedText, analyse, compare, compare_hashed
 
 WORDS = ["the", "a", "of", "x", "y", "z", "東", "京", "straße", "über", "rt", "1", "2"]
 
@@ -60,3 +61,46 @@ def test_a_text_shorter_than_a_shingle_is_one_shingle() -> None:
     assert analyse("", 3).shingles == []
     assert compare(short, analyse("two words", 3), 3).jaccard == 1.0
     assert compare(short, long, 3) is None  # "two words" is not one of the long text's 3-shingles
+
+
+def _hashed(text: str, n: int, hashes: np.ndarray | None = None) -> HashedText:
+    tokens = tokenize(text)
+    if hashes is None:
+        hashes = shingle_batch([tokens], ShingleConfig(n=n)).hashes
+    return HashedText(text, tokens, hashes, n)
+
+
+def _item_hashes(text: str, n: int) -> np.ndarray:
+    return np.unique(shingle_batch([tokenize(text)], ShingleConfig(n=n)).hashes)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_compare_hashed_equals_compare_on_strings(n: int) -> None:
+    compared = 0
+    for item_text, doc_text in _pairs(random.Random(10 + n), 600):
+        item = analyse(item_text, n)
+        expected = compare(item, analyse(doc_text, n), n)
+        found = compare_hashed(item, _item_hashes(item_text, n), _hashed(doc_text, n))
+        assert found == expected
+        if expected is not None:
+            assert found.shared_at == expected.shared_at
+            compared += 1
+    assert compared > 150
+
+
+def test_a_shared_hash_never_stands_for_a_shared_string() -> None:
+    """Whatever the hashes say, the measures count strings: with every training shingle given
+    one colliding hash, the counts are still those of the strings."""
+    item_text, doc_text = "a b c d", "x y a b c d z a b c d"
+    item, doc = analyse(item_text, 3), analyse(doc_text, 3)
+    collided = _hashed(doc_text, 3, np.full(len(doc.shingles), 7, dtype=np.uint64))
+    assert collided.distinct_shingles == len(doc.shingle_set) == 7
+    evidence = compare_hashed(item, np.array([7], dtype=np.uint64), collided)
+    assert evidence == compare(item, doc, 3)
+    assert (evidence.shared_shingles, evidence.doc_shingles) == (2, 7)
+
+
+def test_distinct_shingles_of_repeated_text() -> None:
+    for text in ["", "one", "a b", "a b c a b c a b c", "the cat the cat the dog"]:
+        for n in (1, 2, 3):
+            assert _hashed(text, n).distinct_shingles == len(analyse(text, n).shingle_set)

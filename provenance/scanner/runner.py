@@ -21,7 +21,7 @@ from ..readers import read_block
 from ..readers.fastjsonl import Block
 from ..records import Record, SkippedRecord
 from ..shingles import shingle_batch, shingle_texts
-from ..verify import AnalysedText, PairEvidence, analyse, compare
+from ..verify import AnalysedText, HashedText, PairEvidence, analyse, compare_hashed
 from .candidates import BandLookup, Candidates, PostingsLookup, ShingleFilter, find_candidates
 
 ITEM_COLUMNS = [
@@ -134,15 +134,26 @@ class Scanner:
             self.bands = [BandLookup(s.band_keys, s.band_items) for s in segments]
             self.items = items.result()
         self.item_tokens = self.items.column("n_tokens").to_numpy()
-        self._analysed: dict[int, AnalysedText] = {}
-        self._shingle_hashes: dict[int, dict[str, int]] = {}
+        self._analysed: dict[int, tuple[AnalysedText, np.ndarray]] = {}
 
-    def item(self, number: int) -> AnalysedText:
-        """The analysed text of item ``number`` (cached)."""
+    def item(self, number: int) -> tuple[AnalysedText, np.ndarray]:
+        """The analysed text of item ``number`` and its distinct shingle hashes (cached)."""
         if number not in self._analysed:
-            text = self.items.column("text")[number].as_py()
-            self._analysed[number] = analyse(text, self.n, self.params.normalizer)
+            self._analyse_items([number])
         return self._analysed[number]
+
+    def _analyse_items(self, numbers: list[int]) -> None:
+        """Analyse the items not analysed yet among ``numbers``, all in one compiled pass."""
+        new = sorted({number for number in numbers if number not in self._analysed})
+        if not new:
+            return
+        column = self.items.column("text")  # chunked: ``take`` would join the chunks on every call
+        texts = [column[number].as_py() for number in new]
+        tokens = self._tokens(texts)
+        batch = shingle_batch(tokens, self.params.shingles)
+        for i, (number, text) in enumerate(zip(new, texts, strict=True)):
+            item = analyse(text, self.n, self.params.normalizer, tokens[i])
+            self._analysed[number] = (item, np.unique(batch.of(i)))
 
     def scan_batch(self, records: list[tuple[str, int, int | None, str, str]]) -> BatchOutput:
         """Find, verify and describe every match in a batch of (file, row, line, id, text) records."""
@@ -164,10 +175,11 @@ class Scanner:
         counts.candidates_by_lsh = int(found.by_lsh.sum())
         out = BatchOutput(counts)
         pairs = self._pairs_to_verify(found, counts)
+        self._analyse_items([int(number) for _, items in pairs for number in items])
         tokens = self._tokens([records[t][4] for t, _ in pairs])
         for (t, items), doc_tokens in zip(pairs, tokens, strict=True):
             record = records[t]
-            doc = analyse(record[4], self.n, self.params.normalizer, doc_tokens)
+            doc = HashedText(record[4], doc_tokens, batch.of(t), self.n, self.params.normalizer)
             spans = []
             for item_number in items:
                 row = self._verify_pair(record, doc, int(item_number), counts)
@@ -210,15 +222,16 @@ class Scanner:
         starts = np.flatnonzero(np.append(True, texts[1:] != texts[:-1]))
         return [(int(texts[a]), items[a:b]) for a, b in zip(starts, [*starts[1:], len(texts)], strict=True)]
 
-    def _verify_pair(self, record: tuple, doc: AnalysedText, number: int, counts: ScanCounts) -> dict | None:
+    def _verify_pair(self, record: tuple, doc: HashedText, number: int, counts: ScanCounts) -> dict | None:
         """Verify one candidate on shingle strings (its shingle-hash measures have passed)."""
-        item = self.item(number)
-        evidence = compare(item, doc, self.n)
+        item, item_hashes = self.item(number)
+        evidence = compare_hashed(item, item_hashes, doc)
         if evidence is None or not self._reportable(evidence):
             counts.rejected += 1
             return None
+        shared_hashes = np.unique(doc.hashes[evidence.shared_at])
         return self._row(
-            record, number, evidence, evidence.char_spans(item, doc), self._specificity(number, item, doc)
+            record, number, evidence, evidence.char_spans(item, doc), self._specificity(shared_hashes)
         )
 
     def _reportable(self, evidence: PairEvidence) -> bool:
@@ -227,17 +240,9 @@ class Scanner:
         contained = evidence.containment >= opts.min_containment and evidence.coverage >= opts.min_coverage
         return contained or evidence.jaccard >= opts.min_jaccard
 
-    def _item_shingle_hashes(self, number: int, item: AnalysedText) -> dict[str, int]:
-        """Each shingle of item ``number`` with its hash (computed once per item, compiled)."""
-        if number not in self._shingle_hashes:
-            hashes = shingle_batch([item.tokens], self.params.shingles).hashes.tolist()
-            self._shingle_hashes[number] = dict(zip(item.shingles, hashes, strict=True))
-        return self._shingle_hashes[number]
-
-    def _specificity(self, number: int, item: AnalysedText, doc: AnalysedText) -> int:
-        """Shared shingles that few licensed items contain: stock phrases do not count."""
-        hash_of = self._item_shingle_hashes(number, item)
-        shared = np.array([hash_of[s] for s in item.shingle_set & doc.shingle_set], dtype=np.uint64)
+    def _specificity(self, shared: np.ndarray) -> int:
+        """Shared shingles (their distinct hashes) that few licensed items contain: stock phrases
+        do not count."""
         items_with = np.zeros(len(shared), dtype=np.int64)
         for lookup in self.lookups:
             items_with += lookup.holders(shared)

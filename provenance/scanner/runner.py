@@ -134,6 +134,8 @@ class Scanner:
             self.bands = [BandLookup(s.band_keys, s.band_items) for s in segments]
             self.items = items.result()
         self.item_tokens = self.items.column("n_tokens").to_numpy()
+        # One value at a time: a one-row slice of the table costs three times more.
+        self._item_columns = {name: self.items.column(name) for name in self.items.column_names}
         self._analysed: dict[int, tuple[AnalysedText, np.ndarray]] = {}
 
     def item(self, number: int) -> tuple[AnalysedText, np.ndarray]:
@@ -252,7 +254,7 @@ class Scanner:
         self, record: tuple, number: int, ev: PairEvidence, spans: tuple[int, int, int, int], specificity: int
     ) -> dict:
         file, row, line, doc_id, text = record
-        item = self.items.slice(number, 1).to_pylist()[0]
+        item = {name: column[number].as_py() for name, column in self._item_columns.items()}
         item_start, item_end, doc_start, doc_end = spans
         snippet_start = max(0, doc_start - SNIPPET_CONTEXT)
         return {

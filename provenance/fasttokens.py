@@ -16,7 +16,6 @@ import hashlib
 import html
 import os
 import re
-import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -242,40 +241,59 @@ def _merge_fallbacks(texts, tokens, text_offsets, fallback, config):  # noqa: AN
 
 def token_spans(text: str, config: NormalizerConfig = DEFAULT_NORMALIZER) -> np.ndarray | None:
     """``tokenize_with_spans(text)[1]`` through the kernel, as an int64 array of ``(start, end)``
-    rows; ``None`` when the reference must do it (other normaliser options, a text the kernel
-    cannot decide alone, or one with HTML entities)."""
+    rows; ``None`` when the reference must do it (see ``tokens_with_spans``)."""
+    return tokens_with_spans([text], config)[1][0]
+
+
+def tokens_with_spans(
+    texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER
+) -> tuple[list[list[str]], list[np.ndarray | None]]:
+    """Each text's tokens (as ``normalize.tokenize``) and their character spans in the text (as
+    ``normalize.tokenize_with_spans``, an int64 array of ``(start, end)`` rows), in one compiled
+    pass. A text's spans are ``None`` where the reference must give them: other normaliser
+    options, a text the kernel cannot decide alone, or one whose HTML entities unescape (the
+    kernel reads the unescaped text)."""
     import pyarrow as pa
 
-    from .kernels import token_spans_kernel
+    from .kernels import tokens_with_spans_kernel
+    from .normalize import tokenize
 
-    if not supported(config) or ("&" in text and html.unescape(text) != text):
-        return None
-    arr = pa.array([text], type=pa.large_string())
-    _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[:2]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    cps, classes, first, last, starts, ends = _span_buffers(MAX_FOLD * len(data) + 1)
-    text_ends, fallback = np.empty(1, dtype=np.int64), np.zeros(1, dtype=np.bool_)
-    n = token_spans_kernel(
-        data, offsets, *tables(), cps, classes, first, last, starts, ends, text_ends, fallback
+    if not supported(config):
+        return [tokenize(t, config) for t in texts], [None] * len(texts)
+    data, offsets, longest, cps, classes = _unescaped_utf8(texts)
+    first, last = np.empty(len(cps), dtype=np.int64), np.empty(len(cps), dtype=np.int64)
+    out = np.empty(4 * MAX_FOLD * len(data) + 16, dtype=np.uint8)
+    token_bytes, starts, ends = (np.empty(MAX_FOLD * len(data) + 1, dtype=np.int64) for _ in range(3))
+    text_ends, fallback = np.empty(len(texts), dtype=np.int64), np.zeros(len(texts), dtype=np.bool_)
+    n = tokens_with_spans_kernel(
+        data,
+        offsets,
+        *tables(),
+        cps,
+        classes,
+        first,
+        last,
+        out,
+        token_bytes,
+        starts,
+        ends,
+        text_ends,
+        fallback,
     )
-    if fallback[0]:
-        return None
-    return np.stack((starts[:n], ends[:n]), axis=1)
-
-
-_buffers = threading.local()
-_KEPT_BUFFER = 1 << 20  # entries: pages of up to about 300 KB reuse about 40 MB of work arrays
-
-
-def _span_buffers(size: int) -> tuple[np.ndarray, ...]:
-    """Work arrays of at least ``size`` for ``token_spans_kernel``, kept per thread: fresh ones
-    for every long page cost more in page faults than the kernel spends on the page."""
-    held = getattr(_buffers, "arrays", None)
-    if held is not None and len(held[0]) >= size:
-        return held
-    fresh = (np.empty(max(size, 1 << 16), np.int64), np.empty(max(size, 1 << 16), np.uint8))
-    fresh += tuple(np.empty(len(fresh[0]), np.int64) for _ in range(4))
-    if size <= _KEPT_BUFFER:
-        _buffers.arrays = fresh
-    return fresh
+    token_offsets = np.concatenate(([0], token_bytes[:n]))
+    flat = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(token_offsets), pa.py_buffer(out[: token_offsets[-1]])
+    ).to_pylist()
+    spans = np.stack((starts[:n], ends[:n]), axis=1)
+    bounds = np.concatenate(([0], text_ends)).tolist()
+    token_lists: list[list[str]] = []
+    span_arrays: list[np.ndarray | None] = []
+    for t, text in enumerate(texts):
+        if fallback[t]:
+            token_lists.append(tokenize(text, config))
+            span_arrays.append(None)
+            continue
+        a, b = bounds[t], bounds[t + 1]
+        token_lists.append(flat[a:b])
+        span_arrays.append(None if "&" in text and html.unescape(text) != text else spans[a:b])
+    return token_lists, span_arrays

@@ -614,7 +614,7 @@ def text_shingles_kernel(
 
 
 @njit(cache=True, nogil=True)
-def token_spans_kernel(
+def tokens_with_spans_kernel(
     data,
     offsets,
     len_bmp,
@@ -627,13 +627,17 @@ def token_spans_kernel(
     classes,
     first,
     last,
+    out,
+    token_bytes,
     token_starts,
     token_ends,
     text_token_ends,
     fallback,
 ):
-    """The character span ``[token_starts[i], token_ends[i])`` of every token ``tokenize_kernel``
-    gives, in the text it came from; texts that need the reference get ``fallback``."""
+    """``tokenize_kernel`` (token i's UTF-8 in ``out`` ends at ``token_bytes[i]``), also giving the
+    character span ``[token_starts[i], token_ends[i])`` of every token in the text it came from;
+    texts that need the reference get ``fallback``."""
+    n_out = 0
     n_tokens = 0
     for t in range(offsets.shape[0] - 1):
         m = _decode_with_sources(
@@ -662,11 +666,15 @@ def token_spans_kernel(
             if c == _WORD:
                 token_starts[n_tokens] = first[i]
                 while i < m and classes[i] == _WORD:
+                    n_out = _put_utf8(out, n_out, cps[i])
                     i += 1
                 token_ends[n_tokens] = last[i - 1]
+                token_bytes[n_tokens] = n_out
                 n_tokens += 1
             elif c == _SINGLE or c == _SINGLE_NOT_WORD:
                 token_starts[n_tokens], token_ends[n_tokens] = first[i], last[i]
+                n_out = _put_utf8(out, n_out, cps[i])
+                token_bytes[n_tokens] = n_out
                 n_tokens += 1
                 i += 1
             else:

@@ -32,19 +32,23 @@ class AnalysedText:
     shingles: list[str]
     shingle_set: frozenset[str]
     normalizer: NormalizerConfig = DEFAULT_NORMALIZER
+    known_spans: Sequence[Sequence[int]] | None = field(default=None, repr=False, compare=False)
+    """The token spans, when the caller has them already (``fasttokens.tokens_with_spans``)."""
 
     @cached_property
     def spans(self) -> Sequence[Sequence[int]]:
         """``(start, end)`` of each token in ``text`` (only needed for reported matches)."""
-        return _token_spans(self.text, self.tokens, self.normalizer)
+        return _token_spans(self.text, self.tokens, self.normalizer, self.known_spans)
 
 
-def _token_spans(text: str, tokens: list[str], normalizer: NormalizerConfig) -> Sequence[Sequence[int]]:
-    """``(start, end)`` of each of the ``tokens`` of ``text``: an array of rows from the compiled
-    kernel, or the reference's list of pairs."""
+def _token_spans(
+    text: str, tokens: list[str], normalizer: NormalizerConfig, known: Sequence[Sequence[int]] | None
+) -> Sequence[Sequence[int]]:
+    """``(start, end)`` of each of the ``tokens`` of ``text``: the ``known`` spans or an array of
+    rows from the compiled kernel, else the reference's list of pairs."""
     from .fasttokens import token_spans
 
-    spans = token_spans(text, normalizer)
+    spans = known if known is not None else token_spans(text, normalizer)
     if spans is not None and len(spans) == len(tokens):
         return spans
     reference_tokens, spans = tokenize_with_spans(text, normalizer)
@@ -64,6 +68,8 @@ class HashedText:
     hashes: np.ndarray
     n: int
     normalizer: NormalizerConfig = DEFAULT_NORMALIZER
+    known_spans: Sequence[Sequence[int]] | None = field(default=None, repr=False)
+    """The token spans, when the caller has them already (``fasttokens.tokens_with_spans``)."""
 
     def shingle(self, position: int) -> str:
         """The shingle string starting at token ``position``."""
@@ -107,16 +113,20 @@ class HashedText:
     @cached_property
     def spans(self) -> Sequence[Sequence[int]]:
         """``(start, end)`` of each token in ``text`` (only needed for reported matches)."""
-        return _token_spans(self.text, self.tokens, self.normalizer)
+        return _token_spans(self.text, self.tokens, self.normalizer, self.known_spans)
 
 
 def analyse(
-    text: str, n: int, normalizer: NormalizerConfig = DEFAULT_NORMALIZER, tokens: list[str] | None = None
+    text: str,
+    n: int,
+    normalizer: NormalizerConfig = DEFAULT_NORMALIZER,
+    tokens: list[str] | None = None,
+    spans: Sequence[Sequence[int]] | None = None,
 ) -> AnalysedText:
-    """Tokenise (unless the tokens are given) and shingle one raw text."""
+    """Tokenise (unless the tokens, and maybe their spans, are given) and shingle one raw text."""
     tokens = tokenize(text, normalizer) if tokens is None else tokens
     shingles = shingle_strings(tokens, n)
-    return AnalysedText(text, tokens, shingles, frozenset(shingles), normalizer)
+    return AnalysedText(text, tokens, shingles, frozenset(shingles), normalizer, spans)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from provenance.fasttokens import token_spans, tokenize_texts
+from provenance.fasttokens import token_spans, tokenize_texts, tokens_with_spans
 from provenance.normalize import NormalizerConfig, tokenize, tokenize_with_spans
 from provenance.shingles import ShingleConfig, shingle_batch, shingle_texts
 
@@ -47,6 +47,20 @@ def test_random_texts_from_tricky_pieces() -> None:
     fallbacks = assert_same_tokens(texts)
     assert fallbacks < len(texts)  # the kernel decides most texts itself
     assert assert_same_spans(texts) < len(texts)
+
+
+def test_tokens_with_spans_of_a_batch_equal_the_reference() -> None:
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 25))) for _ in range(3000)]
+    tokens, spans = tokens_with_spans(texts)
+    given = 0
+    for text, own_tokens, own_spans in zip(texts, tokens, spans, strict=True):
+        reference_tokens, reference_spans = tokenize_with_spans(text)
+        assert own_tokens == tokenize(text), repr(text)
+        if own_spans is not None:
+            given += 1
+            assert [tuple(span) for span in own_spans.tolist()] == reference_spans, repr(text)
+    assert 0 < given < len(texts)  # entities and undecidable texts are left to the reference
 
 
 def test_spans_of_chunks_whose_folding_changes_length() -> None:

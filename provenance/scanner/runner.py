@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ..errors import UsageError
 from ..evidence import SNIPPET_CONTEXT, union_length
-from ..fasttokens import tokenize_texts
+from ..fasttokens import tokens_with_spans
 from ..index import Index
 from ..parallel import map_in_order
 from ..readers import read_block
@@ -151,10 +151,10 @@ class Scanner:
             return
         column = self.items.column("text")  # chunked: ``take`` would join the chunks on every call
         texts = [column[number].as_py() for number in new]
-        tokens = self._tokens(texts)
+        tokens, spans = tokens_with_spans(texts, self.params.normalizer)
         batch = shingle_batch(tokens, self.params.shingles)
         for i, (number, text) in enumerate(zip(new, texts, strict=True)):
-            item = analyse(text, self.n, self.params.normalizer, tokens[i])
+            item = analyse(text, self.n, self.params.normalizer, tokens[i], spans[i])
             self._analysed[number] = (item, np.unique(batch.of(i)))
 
     def scan_batch(self, records: list[tuple[str, int, int | None, str, str]]) -> BatchOutput:
@@ -178,10 +178,10 @@ class Scanner:
         out = BatchOutput(counts)
         pairs = self._pairs_to_verify(found, counts)
         self._analyse_items([int(number) for _, items in pairs for number in items])
-        tokens = self._tokens([records[t][4] for t, _ in pairs])
-        for (t, items), doc_tokens in zip(pairs, tokens, strict=True):
+        tokens, spans = tokens_with_spans([records[t][4] for t, _ in pairs], self.params.normalizer)
+        for (t, items), doc_tokens, doc_spans in zip(pairs, tokens, spans, strict=True):
             record = records[t]
-            doc = HashedText(record[4], doc_tokens, batch.of(t), self.n, self.params.normalizer)
+            doc = HashedText(record[4], doc_tokens, batch.of(t), self.n, self.params.normalizer, doc_spans)
             spans = []
             for item_number in items:
                 row = self._verify_pair(record, doc, int(item_number), counts)
@@ -190,12 +190,6 @@ class Scanner:
                     spans.append((row["doc_start"], row["doc_end"]))
             counts.matched_characters += union_length(spans)
         return out
-
-    def _tokens(self, texts: list[str]) -> list[list[str]]:
-        """The tokens of each text (one compiled pass for all)."""
-        tokens, offsets, _ = tokenize_texts(texts, self.params.normalizer)
-        flat = tokens.to_pylist()
-        return [flat[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
 
     def _pairs_to_verify(self, found: Candidates, counts: ScanCounts) -> list[tuple[int, np.ndarray]]:
         """Candidates above the information floor whose exact shingle-hash measures can pass, by text.

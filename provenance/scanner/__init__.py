@@ -6,7 +6,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -167,20 +167,25 @@ def scan(
     opened = Index.open(index, verify_checksums=False)
     sources = discover(inputs, reader_options)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-checksums") as hashing:
-        # SHA-256 releases the GIL: the index check and the input hashes overlap with the scan, and
+        # SHA-256 releases the GIL: the index check and the input hashes overlap with the scan once
+        # its first results are in (before, they would slow the start-up the workers wait for), and
         # a corrupt index still fails the scan before any evidence is written.
-        index_checked = hashing.submit(opened.verify_checksums)
-        inputs_hashed = hashing.submit(describe_inputs, sources)
+        checks: list[Future] = []
         warmup, tally, counts, rows = _ReportWarmup(), ReadTally(), ScanCounts(), []
         with paused_gc():
             for output in _scan_outputs(opened.path, sources, reader_options, options, jobs, progress, tally):
+                checks = checks or [
+                    hashing.submit(opened.verify_checksums),
+                    hashing.submit(describe_inputs, sources),
+                ]
                 warmup.start()
                 counts.add(output.counts)
                 rows.extend(output.rows)
         counts.records_read = tally.records_read
         counts.skipped = len(tally.skipped)
-        index_checked.result()
-        inputs_described = inputs_hashed.result()
+        checks = checks or [hashing.submit(opened.verify_checksums), hashing.submit(describe_inputs, sources)]
+        checks[0].result()
+        inputs_described = checks[1].result()
     matches = matches_table(rows, options)
     items = items_found_table(matches)
     matched_records = len({(r["dataset_file"], r["dataset_row"]) for r in rows})

@@ -133,12 +133,19 @@ def load_report(out_dir: str | Path) -> Report:
     return build_report(out, manifest, tables[MATCHES_FILE], tables[ITEMS_FILE])
 
 
-def build_report(out_dir: str | Path, manifest: dict, matches: pa.Table, items: pa.Table) -> Report:
-    """The report from evidence already in memory; ``out_dir`` holds the written evidence files."""
+def build_report(
+    out_dir: str | Path,
+    manifest: dict,
+    matches: pa.Table,
+    items: pa.Table,
+    match_rows: list[dict] | None = None,
+) -> Report:
+    """The report from evidence already in memory (``match_rows``: ``matches.to_pylist()``, when the
+    caller has it); ``out_dir`` holds the written evidence files."""
     out = Path(out_dir)
     if manifest.get("command") != "scan" or "counts" not in manifest:
         raise InputError("manifest.json does not describe a scan", source=str(out / MANIFEST_FILE))
-    match_rows = matches.to_pylist()
+    match_rows = matches.to_pylist() if match_rows is None else match_rows
     item_rows = items.to_pylist()
     corpora = _corpora(manifest)
     manifest_file = out / MANIFEST_FILE
@@ -306,12 +313,18 @@ def prepare_report_writer() -> None:
     _template()
 
 
-def write_scan_report(out_dir: str | Path, manifest: dict, matches: pa.Table, items: pa.Table) -> Path:
+def write_scan_report(
+    out_dir: str | Path,
+    manifest: dict,
+    matches: pa.Table,
+    items: pa.Table,
+    match_rows: list[dict] | None = None,
+) -> Path:
     """Write ``report.html`` next to a scan's evidence (called at the end of ``scan``)."""
     from .writers.interface import ReportFormat, render
 
     out = Path(out_dir)
-    report = build_report(out, manifest, matches, items)
+    report = build_report(out, manifest, matches, items, match_rows)
     target = out / REPORT_FILE
     atomic_write_bytes(target, render(report, ReportFormat.HTML).encode("utf-8"))
     return target

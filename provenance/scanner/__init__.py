@@ -187,7 +187,8 @@ def scan(
         checks[0].result()
         inputs_described = checks[1].result()
     matches = matches_table(rows, options)
-    items = items_found_table(matches)
+    match_rows = matches.to_pylist()  # as the report and the items table read them
+    items = items_found_table(match_rows)
     matched_records = len({(r["dataset_file"], r["dataset_row"]) for r in rows})
     manifest = {
         "schema_version": EVIDENCE_SCHEMA_VERSION,
@@ -225,5 +226,5 @@ def scan(
     out_dir = Path(out)
     write_scan_outputs(out_dir, matches, items, manifest)
     warmup.join()
-    write_scan_report(out_dir, manifest, matches, items)
+    write_scan_report(out_dir, manifest, matches, items, match_rows)
     return ScanResult(out_dir, matches, items, manifest, counts, tally.skipped)

@@ -23,10 +23,10 @@ def write_table(table: pa.Table, target: Path) -> None:
         pq.write_table(table, tmp, compression="zstd", use_dictionary=True, write_statistics=True)
 
 
-def items_found_table(matches: pa.Table) -> pa.Table:
-    """Per licensed item found: how often, how, and where."""
+def items_found_table(match_rows: list[dict]) -> pa.Table:
+    """Per licensed item found: how often, how, and where (from the rows of the matches table)."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row in matches.to_pylist():
+    for row in match_rows:
         groups[(row["corpus"], row["item_id"])].append(row)
     rows = []
     for (corpus, item_id), found in sorted(groups.items()):

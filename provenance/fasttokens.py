@@ -251,8 +251,8 @@ def tokens_with_spans(
     """Each text's tokens (as ``normalize.tokenize``) and their character spans in the text (as
     ``normalize.tokenize_with_spans``, an int64 array of ``(start, end)`` rows), in one compiled
     pass. A text's spans are ``None`` where the reference must give them: other normaliser
-    options, a text the kernel cannot decide alone, or one whose HTML entities unescape (the
-    kernel reads the unescaped text)."""
+    options, a text the kernel cannot decide alone, or one of the rare texts whose entities
+    ``_spans_in_original`` cannot place."""
     import pyarrow as pa
 
     from .kernels import tokens_with_spans_kernel
@@ -295,5 +295,61 @@ def tokens_with_spans(
             continue
         a, b = bounds[t], bounds[t + 1]
         token_lists.append(flat[a:b])
-        span_arrays.append(None if "&" in text and html.unescape(text) != text else spans[a:b])
+        span_arrays.append(_spans_in_original(text, spans[a:b]) if "&" in text else spans[a:b])
     return token_lists, span_arrays
+
+
+_ENTITY_CHUNK_RE = re.compile(r"(?<!\S)\S*&\S*")
+
+
+def _unescaped_char_sources(chunks: list[tuple[int, int, int]], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per character of a text of ``length`` characters whose entity ``chunks`` (start, end,
+    unescaped length) were unescaped: the span ``[start, end)`` of the original it comes from,
+    itself outside the chunks and the whole chunk inside them."""
+    c0, c1, sizes = (np.array(column, dtype=np.int64) for column in zip(*chunks, strict=True))
+    before = np.concatenate(([0], c1))  # where each plain piece starts in the original
+    lengths = np.empty(2 * len(chunks) + 1, dtype=np.int64)  # pieces: plain, chunk, ..., plain
+    lengths[0::2], lengths[1::2] = np.append(c0, length) - before, sizes
+    in_chunk = np.zeros(len(lengths), dtype=bool)
+    in_chunk[1::2] = True
+    first, last = np.zeros(len(lengths), dtype=np.int64), np.zeros(len(lengths), dtype=np.int64)
+    first[0::2], first[1::2], last[1::2] = before, c0, c1
+    starts_unescaped = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    position = np.arange(int(lengths.sum())) + np.repeat(first - starts_unescaped, lengths)
+    inside = np.repeat(in_chunk, lengths)
+    return (
+        np.where(inside, np.repeat(first, lengths), position),
+        np.where(inside, np.repeat(last, lengths), position + 1),
+    )
+
+
+def _spans_in_original(text: str, spans: np.ndarray) -> np.ndarray | None:
+    """The kernel's ``spans`` (offsets in ``html.unescape(text)``, which it read) as offsets in
+    ``text``, as ``normalize.spans_by_chunks`` gives them: every character of a whitespace-delimited
+    chunk whose entities unescape maps to the whole chunk. ``None`` where that reading differs: a
+    chunk whose folding keeps its length all the same (mapped character for character there), or
+    a text whose chunk-by-chunk unescaping differs from the kernel's."""
+    from .normalize import _fold
+
+    pieces: list[str] = []
+    chunks: list[tuple[int, int, int]] = []  # (start, end, unescaped length) of each entity chunk
+    pos = 0
+    for chunk in _ENTITY_CHUNK_RE.finditer(text):
+        c0, c1 = chunk.span()
+        unescaped = html.unescape(chunk.group())
+        if unescaped == chunk.group():
+            continue
+        if len(_fold(chunk.group())) == c1 - c0:
+            return None
+        pieces += [text[pos:c0], unescaped]
+        chunks.append((c0, c1, len(unescaped)))
+        pos = c1
+    if not chunks:
+        return spans  # no entity unescapes: the kernel read the text itself
+    pieces.append(text[pos:])
+    if "".join(pieces) != html.unescape(text):
+        return None
+    start_of, end_of = _unescaped_char_sources(chunks, len(text))
+    if len(spans) == 0:
+        return spans
+    return np.stack((start_of[spans[:, 0]], end_of[spans[:, 1] - 1]), axis=1)

@@ -20,7 +20,7 @@ from ..parallel import default_jobs, paused_gc
 from ..progress import ProgressCallback, ProgressUpdate, no_progress
 from ..readers import ReaderOptions, describe_inputs, discover, workers_read_blocks
 from ..readers.accounting import ReadTally, accounted_batches
-from ..readers.fastjsonl import BlockReading
+from ..readers.fastjsonl import BLOCK_BYTES, BlockReading
 from ..records import SkippedRecord
 from ..report import prepare_report_writer, write_scan_report
 from ..writers.evidence_files import items_found_table, write_scan_outputs
@@ -85,11 +85,24 @@ def _skipped_summary(skipped: list[SkippedRecord]) -> dict:
 
 
 class _ReportWarmup:
-    """Prepares the report writer in a background thread once the scan's workers are running (they
-    are forked at the first batch, so no fork happens while the thread imports)."""
+    """Prepares the report writer in a background thread while the scan runs: with one job from
+    the first result (a core is free), with several once the input left is about what the workers
+    hold (until then every core is scanning). Workers are forked at the first batch and the thread
+    starts after a result is in, so no fork happens while it imports."""
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: int) -> None:
         self._thread: threading.Thread | None = None
+        self._near_end = 2 * jobs * BLOCK_BYTES if jobs > 1 else None
+        self._left: int | None = None
+
+    def progressed(self, update: ProgressUpdate) -> None:
+        """Note how much input is left."""
+        self._left = update.bytes_total - update.bytes_done
+
+    def result_in(self) -> None:
+        """A result came back: start if the scan has reached the point described above."""
+        if self._near_end is None or (self._left is not None and self._left <= self._near_end):
+            self.start()
 
     def start(self) -> None:
         if self._thread is None:
@@ -171,16 +184,24 @@ def scan(
         # its first results are in (before, they would slow the start-up the workers wait for), and
         # a corrupt index still fails the scan before any evidence is written.
         checks: list[Future] = []
-        warmup, tally, counts, rows = _ReportWarmup(), ReadTally(), ScanCounts(), []
+        warmup, tally, counts, rows = _ReportWarmup(jobs), ReadTally(), ScanCounts(), []
+
+        def progressed(update: ProgressUpdate) -> None:
+            progress(update)
+            warmup.progressed(update)
+
         with paused_gc():
-            for output in _scan_outputs(opened.path, sources, reader_options, options, jobs, progress, tally):
+            for output in _scan_outputs(
+                opened.path, sources, reader_options, options, jobs, progressed, tally
+            ):
                 checks = checks or [
                     hashing.submit(opened.verify_checksums),
                     hashing.submit(describe_inputs, sources),
                 ]
-                warmup.start()
+                warmup.result_in()
                 counts.add(output.counts)
                 rows.extend(output.rows)
+        warmup.start()
         counts.records_read = tally.records_read
         counts.skipped = len(tally.skipped)
         checks = checks or [hashing.submit(opened.verify_checksums), hashing.submit(describe_inputs, sources)]

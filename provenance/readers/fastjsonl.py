@@ -248,8 +248,8 @@ def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | No
 
 def _parse_columns(block: bytes, options: ReaderOptions) -> tuple[pa.Array, pa.Array, pa.Array] | None:
     """``_parse`` as Arrow arrays (ids as read: strings, integers or nulls)."""
-    body = block[:-1] if block.endswith(b"\n") else block
-    if b"\r" in body or not _one_object_per_line(body):
+    end = len(block) - 1 if block.endswith(b"\n") else len(block)  # the body: no copy of the block
+    if block.find(b"\r", 0, end) >= 0 or not _one_object_per_line(block, end):
         return None
     try:
         table = pj.read_json(
@@ -259,7 +259,7 @@ def _parse_columns(block: bytes, options: ReaderOptions) -> tuple[pa.Array, pa.A
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != body.count(b"\n") + 1:  # e.g. a line holding two objects
+    if table.num_rows != block.count(b"\n", 0, end) + 1:  # e.g. a line holding two objects
         return None
     texts = _first_present(table, options.text_fields(), _STRING_TYPES)
     ids = _first_present(table, options.id_fields(), _ID_TYPES)
@@ -352,16 +352,16 @@ def _has_non_space(texts: pa.Array) -> pa.Array:
     return pa.array(result)
 
 
-def _one_object_per_line(body: bytes) -> bool:
-    """Whether every line starts with ``{`` and ends with ``}``. With the row count this pins one
-    row to each line: pyarrow skips blank lines and reads an object spread over lines as one row,
-    either of which could otherwise offset a line that holds two objects."""
-    if not body or body.endswith(b"\n"):
+def _one_object_per_line(block: bytes, end: int) -> bool:
+    """Whether every line of ``block[:end]`` starts with ``{`` and ends with ``}``. With the row
+    count this pins one row to each line: pyarrow skips blank lines and reads an object spread over
+    lines as one row, either of which could otherwise offset a line that holds two objects."""
+    if end == 0 or block[end - 1] == 0x0A:
         return False
-    data = np.frombuffer(body, dtype=np.uint8)
+    data = np.frombuffer(block, dtype=np.uint8, count=end)
     newlines = np.flatnonzero(data == 0x0A)
     first = np.concatenate(([0], newlines + 1))
-    last = np.concatenate((newlines - 1, [len(data) - 1]))
+    last = np.concatenate((newlines - 1, [end - 1]))
     return bool(np.all(data[first] == 0x7B) and np.all(data[last] == 0x7D))
 
 

@@ -26,6 +26,10 @@ import numpy as np
 from .normalize import _NO_SPACE_SCRIPTS, _TOKEN_RE, DEFAULT_NORMALIZER, NormalizerConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import pyarrow as pa
+
     from .shingles import ShingleConfig
 
 SEPARATOR, WORD, SINGLE, COMPLEX, SPACE, SINGLE_NOT_WORD = 0, 1, 2, 3, 4, 5
@@ -128,19 +132,55 @@ def supported(config: NormalizerConfig) -> bool:
     return config == DEFAULT_NORMALIZER
 
 
-def _unescaped_utf8(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
-    """The texts, HTML entities unescaped (the normaliser's first step), as one UTF-8 buffer with
-    offsets, the longest text's length in bytes, and code point and class work arrays for it."""
-    import pyarrow as pa
-
-    arr = pa.array([html.unescape(t) if "&" in t else t for t in texts], type=pa.large_string())
+def _unescaped_utf8(
+    texts: Sequence[str] | pa.Array,
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """The texts (strings, or an Arrow string array read straight from the input), HTML entities
+    unescaped (the normaliser's first step), as a UTF-8 buffer with each text's offsets in it, the
+    longest text's length in bytes, and code point and class work arrays for it."""
+    arr = _unescaped_array(texts)
     _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[: len(texts) + 1]
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    longest = int(np.diff(offsets).max()) if len(texts) else 0
+    longest = int(np.diff(offsets).max()) if len(arr) else 0
     cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
     classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
     return data, offsets, longest, cps, classes
+
+
+def _unescaped_array(texts: Sequence[str] | pa.Array) -> pa.Array:
+    """The texts as an Arrow large-string array, HTML entities unescaped: only texts holding an
+    '&' can change, and for an Arrow array only those become Python strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(texts, pa.Array):
+        return pa.array([html.unescape(t) if "&" in t else t for t in texts], type=pa.large_string())
+    texts = texts.cast(pa.large_string())
+    with_amp = _holding_byte(texts, ord("&"))
+    if len(with_amp) == 0:
+        return texts
+    before = texts.take(pa.array(with_amp)).to_pylist()
+    after = [html.unescape(t) for t in before]
+    changed = [k for k, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    if not changed:
+        return texts
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[with_amp[changed]] = True
+    return pc.replace_with_mask(
+        texts, pa.array(mask), pa.array([after[k] for k in changed], pa.large_string())
+    )
+
+
+def _holding_byte(texts: pa.Array, byte: int) -> np.ndarray:
+    """Which texts of a large-string array (no nulls) hold ``byte`` in their UTF-8, ascending."""
+    _, offsets_buf, data_buf = texts.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    if data_buf is None or len(texts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    at = np.flatnonzero(data == byte) + offsets[0]
+    return np.unique(np.searchsorted(offsets, at, side="right") - 1)
 
 
 def tokenize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER):  # noqa: ANN201
@@ -174,22 +214,23 @@ def tokenize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZ
 
 
 def text_shingle_hashes(
-    texts: list[str], shingles: ShingleConfig, config: NormalizerConfig = DEFAULT_NORMALIZER
+    texts: Sequence[str] | pa.Array, shingles: ShingleConfig, config: NormalizerConfig = DEFAULT_NORMALIZER
 ) -> tuple[np.ndarray, np.ndarray]:
     """``shingle_batch([tokenize(t) for t in texts], shingles)`` as ``(hashes, offsets)``, in one compiled
     pass that never materialises the tokens (the texts the kernel cannot decide alone go through
-    the reference tokeniser)."""
+    the reference tokeniser). ``texts`` may be an Arrow string array: then only the texts that
+    need Python (an '&', or the reference) become Python strings."""
 
     from .kernels import text_shingles_kernel
     from .normalize import tokenize
     from .shingles import shingle_batch
 
     if not supported(config):
-        batch = shingle_batch([tokenize(t, config) for t in texts], shingles)
+        batch = shingle_batch([tokenize(t, config) for t in _strings(texts)], shingles)
         return batch.hashes, batch.offsets
     data, offsets, longest, cps, classes = _unescaped_utf8(texts)
     scratch = np.empty(4 * MAX_FOLD * longest + 16, dtype=np.uint8)
-    out = np.empty(MAX_FOLD * len(data) + len(texts) + 1, dtype=np.uint64)
+    out = np.empty(MAX_FOLD * int(offsets[-1] - offsets[0]) + len(texts) + 1, dtype=np.uint64)
     text_ends = np.empty(len(texts), dtype=np.int64)
     fallback = np.zeros(len(texts), dtype=np.bool_)
     n, seed = shingles.n, shingles.seed
@@ -202,7 +243,7 @@ def text_shingle_hashes(
         for t in np.flatnonzero(fallback).tolist():
             pieces.append(hashes[bounds[start] : bounds[t]])
             counts.extend(np.diff(bounds[start : t + 1]).tolist())
-            own = shingle_batch([tokenize(texts[t], config)], shingles).hashes
+            own = shingle_batch([tokenize(_strings(texts[t : t + 1])[0], config)], shingles).hashes
             pieces.append(own)
             counts.append(len(own))
             start = t + 1
@@ -210,6 +251,11 @@ def text_shingle_hashes(
         counts.extend(np.diff(bounds[start:]).tolist())
         hashes, bounds = np.concatenate(pieces), np.concatenate(([0], np.cumsum(counts)))
     return hashes.copy(), bounds.astype(np.int64)
+
+
+def _strings(texts: Sequence[str] | pa.Array) -> list[str]:
+    """The texts as Python strings."""
+    return texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
 
 
 def _from_lists(lists: list[list[str]]):  # noqa: ANN202

@@ -149,17 +149,20 @@ def shingle_batch(
 
 
 def shingle_texts(
-    texts: Sequence[str],
+    texts: Sequence[str] | pa.Array,
     normalizer: NormalizerConfig = DEFAULT_NORMALIZER,
     config: ShingleConfig = DEFAULT_SHINGLES,
 ) -> ShingleBatch:
-    """Shingle hashes of many raw texts in one compiled pass (tokenise, hash, combine).
+    """Shingle hashes of many raw texts (strings, or an Arrow string array without nulls) in one
+    compiled pass (tokenise, hash, combine).
 
     Equal to ``shingle_batch([tokenize(t) for t in texts])`` (tested), several times faster.
     """
     from .fasttokens import text_shingle_hashes
 
-    hashes, offsets = text_shingle_hashes(list(texts), config, normalizer)
+    hashes, offsets = text_shingle_hashes(
+        texts if isinstance(texts, pa.Array) else list(texts), config, normalizer
+    )
     return ShingleBatch(hashes, offsets)
 
 

@@ -131,6 +131,24 @@ def test_output_is_byte_identical_whatever_the_jobs(world: dict, tmp_path: Path)
     assert one == two
 
 
+def test_blocks_read_as_columns_give_what_the_records_give(world: dict, tmp_path: Path) -> None:
+    """With several jobs, workers read blocks pyarrow can parse as Arrow columns (only texts that
+    match become Python strings); the evidence equals the one-job scan's, which reads records."""
+    docs = [json.loads(line) for line in world["train"].read_text().splitlines()[:-1]]  # no broken line
+    docs += [{"id": 7, "text": docs[0]["text"]}, {"id": "empty", "text": "  "}, {"text": docs[0]["text"]}]
+    assert any("&amp;" in d["text"] for d in docs)
+    train = write_jsonl(tmp_path / "clean.jsonl", docs)
+    one = scan([train], world["root"] / "idx", tmp_path / "one", jobs=1)
+    two = scan([train], world["root"] / "idx", tmp_path / "two", jobs=2)
+    for name in ("matches.parquet", "items.parquet"):
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    one.manifest.pop("run"), two.manifest.pop("run")
+    assert one.manifest == two.manifest
+    ids = {r["dataset_row"]: r["dataset_doc_id"] for r in two.matches.to_pylist()}
+    assert ids[len(docs) - 3] == "7" and ids[len(docs) - 1] is None
+    assert two.manifest["skipped"]["records"][0]["line"] == len(docs) - 1
+
+
 def test_verify_passes_then_catches_tampering(world: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     scan([world["train"]], world["root"] / "idx", out, jobs=1)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import UsageError
 from ..evidence import SNIPPET_CONTEXT, union_length
@@ -18,7 +19,7 @@ from ..fasttokens import tokens_with_spans
 from ..index import Index
 from ..parallel import map_in_order
 from ..readers import read_block
-from ..readers.fastjsonl import Block
+from ..readers.fastjsonl import Block, block_columns
 from ..records import Record, SkippedRecord
 from ..shingles import shingle_batch, shingle_texts
 from ..verify import AnalysedText, HashedText, PairEvidence, analyse, compare_hashed
@@ -157,11 +158,26 @@ class Scanner:
             item = analyse(text, self.n, self.params.normalizer, tokens[i], spans[i])
             self._analysed[number] = (item, np.unique(batch.of(i)))
 
-    def scan_batch(self, records: list[tuple[str, int, int | None, str, str]]) -> BatchOutput:
+    def scan_batch(self, records: list[tuple[str, int, int | None, str | None, str]]) -> BatchOutput:
         """Find, verify and describe every match in a batch of (file, row, line, id, text) records."""
+        return self._scan([r[4] for r in records], records.__getitem__)
+
+    def scan_columns(self, file: str, rows: np.ndarray, ids: list[str], texts: pa.Array) -> BatchOutput:
+        """``scan_batch`` of records read as columns (``fastjsonl.block_columns``): row ``rows[t]``
+        (from 0) is on line ``rows[t] + 1``, an id ``""`` is none. Only the texts of candidates
+        become Python strings."""
+
+        def record(t: int) -> tuple[str, int, int, str | None, str]:
+            row = int(rows[t])
+            return (file, row, row + 1, ids[t] or None, texts[t].as_py())
+
+        return self._scan(texts, record)
+
+    def _scan(self, texts: list[str] | pa.Array, record: Callable[[int], tuple]) -> BatchOutput:
+        """Scan ``texts``; ``record(t)`` gives text ``t``'s (file, row, line, id, text)."""
         opts = self.options
-        counts = ScanCounts(scanned=len(records), characters_scanned=sum(len(r[4]) for r in records))
-        batch = shingle_texts([r[4] for r in records], self.params.normalizer, self.params.shingles)
+        counts = ScanCounts(scanned=len(texts), characters_scanned=_characters(texts))
+        batch = shingle_texts(texts, self.params.normalizer, self.params.shingles)
         found = find_candidates(
             self.index,
             batch,
@@ -178,17 +194,17 @@ class Scanner:
         out = BatchOutput(counts)
         pairs = self._pairs_to_verify(found, counts)
         self._analyse_items([int(number) for _, items in pairs for number in items])
-        tokens, spans = tokens_with_spans([records[t][4] for t, _ in pairs], self.params.normalizer)
-        for (t, items), doc_tokens, doc_spans in zip(pairs, tokens, spans, strict=True):
-            record = records[t]
-            doc = HashedText(record[4], doc_tokens, batch.of(t), self.n, self.params.normalizer, doc_spans)
-            spans = []
+        records = [record(t) for t, _ in pairs]
+        tokens, spans = tokens_with_spans([r[4] for r in records], self.params.normalizer)
+        for (t, items), one, doc_tokens, doc_spans in zip(pairs, records, tokens, spans, strict=True):
+            doc = HashedText(one[4], doc_tokens, batch.of(t), self.n, self.params.normalizer, doc_spans)
+            copied = []
             for item_number in items:
-                row = self._verify_pair(record, doc, int(item_number), counts)
+                row = self._verify_pair(one, doc, int(item_number), counts)
                 if row is not None:
                     out.rows.append(row)
-                    spans.append((row["doc_start"], row["doc_end"]))
-            counts.matched_characters += union_length(spans)
+                    copied.append((row["doc_start"], row["doc_end"]))
+            counts.matched_characters += union_length(copied)
         return out
 
     def _pairs_to_verify(self, found: Candidates, counts: ScanCounts) -> list[tuple[int, np.ndarray]]:
@@ -285,6 +301,13 @@ class Scanner:
         }
 
 
+def _characters(texts: list[str] | pa.Array) -> int:
+    """How many characters the texts hold."""
+    if isinstance(texts, pa.Array):
+        return int(pc.sum(pc.utf8_length(texts)).as_py() or 0)
+    return sum(map(len, texts))
+
+
 def _scan_in_worker(records: list[tuple]) -> BatchOutput:
     assert _SCANNER is not None
     return _SCANNER.scan_batch(records)
@@ -302,7 +325,36 @@ class BlockOutput(BatchOutput):
 
 
 def scan_block_in_worker(unit: Block) -> BlockOutput:
-    """Read a block of a source that reads in blocks, and scan its records."""
+    """Read a block of a source that reads in blocks, and scan its records: as Arrow columns
+    where pyarrow could read the block, else through the line reader's records."""
+    assert _SCANNER is not None
+    source, size = unit.source, _SCANNER.options.batch_records
+    columns = block_columns(source.path, unit.start, unit.end, unit.options)
+    if columns is None:
+        return _scan_records_of_block(unit)
+    out = BlockOutput(
+        ScanCounts(),
+        skipped=[SkippedRecord(source.name, p, reason, line) for p, line, reason in columns.skipped],
+        records_read=columns.lines,
+        positions=columns.lines,
+        lines=columns.lines,
+    )
+    ids = columns.ids.to_pylist()
+    texts = columns.texts.cast(pa.large_string())  # once: a cast of each slice would copy the block
+    for first in range(0, len(ids), size):
+        part = _SCANNER.scan_columns(
+            source.name,
+            columns.positions[first : first + size],
+            ids[first : first + size],
+            texts.slice(first, size),
+        )
+        out.counts.add(part.counts)
+        out.rows.extend(part.rows)
+    return out
+
+
+def _scan_records_of_block(unit: Block) -> BlockOutput:
+    """``scan_block_in_worker`` through the line reader's records."""
     assert _SCANNER is not None
     block = read_block(unit.source, unit.start, unit.end, unit.options)
     records = block.records()

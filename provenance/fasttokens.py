@@ -311,21 +311,8 @@ def tokens_with_spans(
     out = np.empty(4 * MAX_FOLD * len(data) + 16, dtype=np.uint8)
     token_bytes, starts, ends = (np.empty(MAX_FOLD * len(data) + 1, dtype=np.int64) for _ in range(3))
     text_ends, fallback = np.empty(len(texts), dtype=np.int64), np.zeros(len(texts), dtype=np.bool_)
-    n = tokens_with_spans_kernel(
-        data,
-        offsets,
-        *tables(),
-        cps,
-        classes,
-        first,
-        last,
-        out,
-        token_bytes,
-        starts,
-        ends,
-        text_ends,
-        fallback,
-    )
+    outputs = (out, token_bytes, starts, ends, text_ends, fallback)
+    n = tokens_with_spans_kernel(data, offsets, *tables(), cps, classes, first, last, *outputs)
     token_offsets = np.concatenate(([0], token_bytes[:n]))
     flat = pa.LargeStringArray.from_buffers(
         n, pa.py_buffer(token_offsets), pa.py_buffer(out[: token_offsets[-1]])

@@ -81,21 +81,23 @@ def signatures_of_tokens(
     """``minhash_signatures(shingle_batch(token_lists))``, on ``threads`` cores.
 
     Joining the token lists into bytes is Python and holds the GIL; hashing, shingling and MinHash
-    are compiled and release it. With several threads the batch is joined in pieces, then the
-    pieces are computed at once. Same output for any ``threads``.
+    are compiled and release it. With several threads the batch is cut into pieces, and each piece
+    is computed in a thread while the next one is joined. Same output for any ``threads``.
     """
     pieces = min(len(token_lists), threads * PIECES_PER_THREAD)
     if threads <= 1 or pieces < 2:
         return minhash_signatures(shingle_batch(token_lists, shingles), config)
     out = np.empty((len(token_lists), config.num_perm), dtype=np.uint32)
     bounds = np.linspace(0, len(token_lists), pieces + 1).astype(int).tolist()
-    ranges = zip(bounds[:-1], bounds[1:], strict=True)
-    parts = [(lo, hi, join_tokens(token_lists[lo:hi])) for lo, hi in ranges]
 
-    def compute(part: tuple[int, int, np.ndarray]) -> None:
-        lo, hi, joined = part
+    def compute(lo: int, hi: int, joined: np.ndarray) -> None:
         out[lo:hi] = minhash_signatures(shingle_batch(token_lists[lo:hi], shingles, joined), config)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(compute, parts))
+        computed = [
+            pool.submit(compute, lo, hi, join_tokens(token_lists[lo:hi]))
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        for piece in computed:
+            piece.result()
     return out

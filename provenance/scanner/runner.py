@@ -150,7 +150,7 @@ class Scanner:
         new = sorted({number for number in numbers if number not in self._analysed})
         if not new:
             return
-        column = self.items.column("text")  # chunked: ``take`` would join the chunks on every call
+        column = self._item_columns["text"]  # chunked: ``take`` would join the chunks on every call
         texts = [column[number].as_py() for number in new]
         tokens, spans = tokens_with_spans(texts, self.params.normalizer)
         batch = shingle_batch(tokens, self.params.shingles)

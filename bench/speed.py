@@ -80,17 +80,32 @@ def real_documents() -> list[str]:
 
 
 def distinct_items(tweets: list[str], n: int, rng: random.Random) -> list[str]:
-    """``n`` item texts: the real tweets, then word-shuffled copies of them (distinct items)."""
-    items, seen = [], set()
-    for text in tweets:
-        if text not in seen:
-            seen.add(text)
-            items.append(text)
+    """``n`` item texts that the index keeps all of: the real tweets, then word-shuffled copies of
+    them, each with words left after normalisation and a normalised text of its own (the index
+    keeps one item per normalised text)."""
+    from provenance.fasttokens import tokenize_texts
+
+    items: list[str] = []
+    seen: set[str] = set()
+
+    def add(candidates: list[str]) -> None:
+        tokens, offsets, _ = tokenize_texts(candidates)
+        flat = tokens.to_pylist()
+        for text, a, b in zip(candidates, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
+            normalised = " ".join(flat[a:b])
+            if normalised and normalised not in seen:
+                seen.add(normalised)
+                items.append(text)
+
+    add(list(dict.fromkeys(tweets)))
     base = list(items)
     while len(items) < n:
-        words = rng.choice(base).split()
-        rng.shuffle(words)
-        items.append(" ".join(words))
+        copies = []
+        for _ in range(min(n - len(items), 100_000)):
+            words = rng.choice(base).split()
+            rng.shuffle(words)
+            copies.append(" ".join(words))
+        add(copies)
     return items[:n]
 
 

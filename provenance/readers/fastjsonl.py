@@ -249,7 +249,8 @@ def _parse(block: bytes, options: ReaderOptions) -> tuple[list, list, list] | No
 def _parse_columns(block: bytes, options: ReaderOptions) -> tuple[pa.Array, pa.Array, pa.Array] | None:
     """``_parse`` as Arrow arrays (ids as read: strings, integers or nulls)."""
     end = len(block) - 1 if block.endswith(b"\n") else len(block)  # the body: no copy of the block
-    if block.find(b"\r", 0, end) >= 0 or not _one_object_per_line(block, end):
+    lines = _object_lines(block, end)
+    if block.find(b"\r", 0, end) >= 0 or lines is None:
         return None
     try:
         table = pj.read_json(
@@ -259,7 +260,7 @@ def _parse_columns(block: bytes, options: ReaderOptions) -> tuple[pa.Array, pa.A
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != block.count(b"\n", 0, end) + 1:  # e.g. a line holding two objects
+    if table.num_rows != lines:  # e.g. a line holding two objects
         return None
     texts = _first_present(table, options.text_fields(), _STRING_TYPES)
     ids = _first_present(table, options.id_fields(), _ID_TYPES)
@@ -352,17 +353,20 @@ def _has_non_space(texts: pa.Array) -> pa.Array:
     return pa.array(result)
 
 
-def _one_object_per_line(block: bytes, end: int) -> bool:
-    """Whether every line of ``block[:end]`` starts with ``{`` and ends with ``}``. With the row
-    count this pins one row to each line: pyarrow skips blank lines and reads an object spread over
-    lines as one row, either of which could otherwise offset a line that holds two objects."""
+def _object_lines(block: bytes, end: int) -> int | None:
+    """How many lines ``block[:end]`` holds when every one starts with ``{`` and ends with ``}``,
+    else ``None``. With the row count this pins one row to each line: pyarrow skips blank lines and
+    reads an object spread over lines as one row, either of which could otherwise offset a line
+    that holds two objects."""
     if end == 0 or block[end - 1] == 0x0A:
-        return False
+        return None
     data = np.frombuffer(block, dtype=np.uint8, count=end)
     newlines = np.flatnonzero(data == 0x0A)
     first = np.concatenate(([0], newlines + 1))
     last = np.concatenate((newlines - 1, [end - 1]))
-    return bool(np.all(data[first] == 0x7B) and np.all(data[last] == 0x7D))
+    if np.all(data[first] == 0x7B) and np.all(data[last] == 0x7D):
+        return len(newlines) + 1
+    return None
 
 
 def _first_present(table: pa.Table, names: tuple[str, ...], types: tuple) -> pa.ChunkedArray | None:

@@ -186,6 +186,12 @@ def scan(
         checks: list[Future] = []
         warmup, tally, counts, rows = _ReportWarmup(jobs), ReadTally(), ScanCounts(), []
 
+        def start_checks() -> None:
+            if not checks:
+                checks.extend(
+                    [hashing.submit(opened.verify_checksums), hashing.submit(describe_inputs, sources)]
+                )
+
         def progressed(update: ProgressUpdate) -> None:
             progress(update)
             warmup.progressed(update)
@@ -194,19 +200,17 @@ def scan(
             for output in _scan_outputs(
                 opened.path, sources, reader_options, options, jobs, progressed, tally
             ):
-                checks = checks or [
-                    hashing.submit(opened.verify_checksums),
-                    hashing.submit(describe_inputs, sources),
-                ]
+                start_checks()
                 warmup.result_in()
                 counts.add(output.counts)
                 rows.extend(output.rows)
         warmup.start()
         counts.records_read = tally.records_read
         counts.skipped = len(tally.skipped)
-        checks = checks or [hashing.submit(opened.verify_checksums), hashing.submit(describe_inputs, sources)]
-        checks[0].result()
-        inputs_described = checks[1].result()
+        start_checks()
+        index_checked, inputs_hashed = checks
+        index_checked.result()
+        inputs_described = inputs_hashed.result()
     matches = matches_table(rows, options)
     match_rows = matches.to_pylist()  # as the report and the items table read them
     items = items_found_table(match_rows)

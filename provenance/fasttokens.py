@@ -328,7 +328,11 @@ def tokens_with_spans(
             continue
         a, b = bounds[t], bounds[t + 1]
         token_lists.append(flat[a:b])
-        span_arrays.append(_spans_in_original(text, spans[a:b]) if "&" in text else spans[a:b])
+        if "&" in text:
+            read = data[offsets[t] : offsets[t + 1]].tobytes().decode("utf-8")
+            span_arrays.append(_spans_in_original(text, read, spans[a:b]))
+        else:
+            span_arrays.append(spans[a:b])
     return token_lists, span_arrays
 
 
@@ -356,8 +360,8 @@ def _unescaped_char_sources(chunks: list[tuple[int, int, int]], length: int) -> 
     )
 
 
-def _spans_in_original(text: str, spans: np.ndarray) -> np.ndarray | None:
-    """The kernel's ``spans`` (offsets in ``html.unescape(text)``, which it read) as offsets in
+def _spans_in_original(text: str, read: str, spans: np.ndarray) -> np.ndarray | None:
+    """The kernel's ``spans`` (offsets in ``read``, the unescaped ``text`` it read) as offsets in
     ``text``, as ``normalize.spans_by_chunks`` gives them: every character of a whitespace-delimited
     chunk whose entities unescape maps to the whole chunk. ``None`` where that reading differs: a
     chunk whose folding keeps its length all the same (mapped character for character there), or
@@ -377,10 +381,10 @@ def _spans_in_original(text: str, spans: np.ndarray) -> np.ndarray | None:
         pieces += [text[pos:c0], unescaped]
         chunks.append((c0, c1, len(unescaped)))
         pos = c1
-    if not chunks:
-        return spans  # no entity unescapes: the kernel read the text itself
+    if not chunks:  # no entity unescapes chunk by chunk: the kernel must have read the text itself
+        return spans if read == text else None
     pieces.append(text[pos:])
-    if "".join(pieces) != html.unescape(text):
+    if "".join(pieces) != read:
         return None
     start_of, end_of = _unescaped_char_sources(chunks, len(text))
     if len(spans) == 0:

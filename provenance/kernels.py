@@ -807,6 +807,96 @@ def posting_counts(hashes, keys, buckets, shift):  # numba-typed arguments
     return hi - lo
 
 
+@njit(cache=True, inline="always")
+def _next_run(keys, i, longer_than):  # numba-typed arguments
+    """Where the run of equal values starting at ``i`` of the sorted ``keys`` ends, or ``-end``
+    when it holds ``longer_than`` values or fewer (only such a run's length is not needed)."""
+    n = keys.shape[0]
+    if i + longer_than < n and keys[i + longer_than] == keys[i]:
+        j = i + longer_than + 1
+        while j < n and keys[j] == keys[i]:
+            j += 1
+        return j
+    j = i + 1
+    while j < n and keys[j] == keys[j - 1]:
+        j += 1
+    return -j
+
+
+@njit(cache=True, nogil=True)
+def long_runs(keys, longer_than):  # numba-typed arguments
+    """``[lo, hi)`` of every run of equal values in the sorted ``keys`` longer than
+    ``longer_than``: a pass to count them, a pass to list them (an array grown inside the loop
+    made the loop 25 times slower)."""
+    found = 0
+    i = 0
+    while i < keys.shape[0]:
+        j = _next_run(keys, i, longer_than)
+        found += j > 0
+        i = abs(j)
+    lo = np.empty(found, np.int64)
+    hi = np.empty(found, np.int64)
+    found = 0
+    i = 0
+    while i < keys.shape[0]:
+        j = _next_run(keys, i, longer_than)
+        if j > 0:
+            lo[found] = i
+            hi[found] = j
+            found += 1
+        i = abs(j)
+    return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def heavy_tables(key_items, heavy_lo, heavy_hi, max_postings, need):  # numba-typed arguments
+    """What ``anchor_kernel`` needs to count heavy hashes (postings ``[heavy_lo[h], heavy_hi[h])``)
+    without expanding them. Returns (heavy_common, item_starts, item_heavy, light_need, dominated,
+    dominated_starts, dominated_items)."""
+    n_items = need.shape[0]
+    n_heavy = heavy_lo.shape[0]
+    heavy_common = heavy_hi - heavy_lo > max_postings
+    anchored = np.zeros(n_items, np.int64)  # heavy hashes of each item that count towards its need
+    item_starts = np.zeros(n_items + 1, np.int64)
+    for h in range(n_heavy):
+        for p in range(heavy_lo[h], heavy_hi[h]):
+            item = key_items[p]
+            item_starts[item + 1] += 1
+            if heavy_hi[h] - heavy_lo[h] <= max_postings:
+                anchored[item] += 1
+    for i in range(n_items):
+        item_starts[i + 1] += item_starts[i]
+    item_heavy = np.empty(item_starts[n_items], np.int32)
+    filled = item_starts[:n_items].copy()
+    for h in range(n_heavy):
+        for p in range(heavy_lo[h], heavy_hi[h]):
+            item = key_items[p]
+            item_heavy[filled[item]] = h
+            filled[item] += 1
+    light_need = need.copy()
+    dominated = np.zeros(n_items, np.bool_)
+    for i in range(n_items):
+        if anchored[i] >= need[i]:
+            dominated[i] = True
+        else:
+            light_need[i] = need[i] - anchored[i]
+    dominated_starts = np.zeros(n_heavy + 1, np.int64)
+    for h in range(n_heavy):
+        dominated_starts[h + 1] = dominated_starts[h]
+        if heavy_hi[h] - heavy_lo[h] <= max_postings:
+            for p in range(heavy_lo[h], heavy_hi[h]):
+                dominated_starts[h + 1] += dominated[key_items[p]]
+    dominated_items = np.empty(dominated_starts[n_heavy], key_items.dtype)
+    at = 0
+    for h in range(n_heavy):
+        if heavy_hi[h] - heavy_lo[h] <= max_postings:
+            for p in range(heavy_lo[h], heavy_hi[h]):
+                if dominated[key_items[p]]:
+                    dominated_items[at] = key_items[p]
+                    at += 1
+    return heavy_common, item_starts, item_heavy, light_need, dominated, dominated_starts, dominated_items
+
+
 @njit(cache=True, nogil=True)
 def anchor_kernel(
     hashes,
@@ -819,18 +909,36 @@ def anchor_kernel(
     key_items,
     need,
     max_postings,
+    heavy_above,
+    heavy_lo,
+    heavy_common,
+    item_starts,
+    item_heavy,
+    light_need,
+    dominated,
+    dominated_starts,
+    dominated_items,
+    seen,
     counter,
     touched,
 ):  # numba-typed arguments
     """Anchor candidates of a batch against one segment's postings (sorted by hash, then item).
 
     For each text: its distinct shingle hashes that pass the filter are looked up (``buckets``
-    indexes the postings by the top bits of the hash); the postings of each found hash (at most
-    ``max_postings`` of them) are counted per item. An item is a candidate when its count reaches
-    ``need[item]`` (the share asked of its distinct shingles, rounded up). Returns (text, item,
-    shared, text_distinct) arrays: ``shared`` adds the text's common hashes (over
-    ``max_postings``) the item also holds, so it is the exact number of distinct shingle hashes the
-    pair shares.
+    indexes the postings by the top bits of the hash). An item is a candidate when the text holds
+    ``need[item]`` of its distinct hashes (the share asked of its shingles, rounded up), hashes held
+    by over ``max_postings`` items (common) not counting. Returns (text, item, shared,
+    text_distinct) arrays: ``shared`` also counts the common hashes, so it is the exact number of
+    distinct shingle hashes the pair shares.
+
+    The postings of a light hash (``heavy_above`` items or fewer) are counted per item. A heavy
+    hash (``heavy_lo`` lists where their postings start) is only marked as seen in the text. An
+    item is checked against its own heavy hashes (``item_heavy``; ``heavy_common`` flags the
+    common ones) once its light count reaches ``light_need``: its need less its heavy hashes that
+    count. An item whose heavy hashes alone can reach its need (``dominated``) is counted in full,
+    from the heavy hashes' ``dominated_items``.
+    Same pairs as expanding every hash (tested), with a small share of the item counts: most
+    counts came from a few stock phrases held by thousands of items.
     """
     cap = 1024
     out_text = np.empty(cap, np.int64)
@@ -840,17 +948,22 @@ def anchor_kernel(
     n_out = 0
     for t in range(offsets.shape[0] - 1):
         start, stop = offsets[t], offsets[t + 1]
+        seen[-1] += 1  # this text's stamp: seen[h] == stamp marks heavy hash h as in the text
+        stamp = seen[-1]
         found = _filtered_distinct(hashes[start:stop], table, table_shift)
         lo, hi = _posting_ranges(found, keys, buckets, shift)
-        common_lo = np.empty(found.shape[0], np.int64)
-        common_hi = np.empty(found.shape[0], np.int64)
-        n_common = 0
         n_touched = 0
         for j in range(found.shape[0]):
-            if hi[j] - lo[j] > max_postings:
-                common_lo[n_common] = lo[j]
-                common_hi[n_common] = hi[j]
-                n_common += 1
+            if hi[j] - lo[j] > heavy_above:
+                h = _lower_bound(heavy_lo, 0, heavy_lo.shape[0], lo[j])
+                seen[h] = stamp
+                if hi[j] - lo[j] > max_postings:
+                    continue
+                for p in range(dominated_starts[h], dominated_starts[h + 1]):
+                    item = dominated_items[p]
+                    touched[n_touched] = item
+                    n_touched += counter[item] == 0
+                    counter[item] += 1
                 continue
             for p in range(lo[j], hi[j]):  # branch-free: ``touched`` has room for one more item
                 item = key_items[p]
@@ -860,14 +973,21 @@ def anchor_kernel(
         distinct = -1
         for k in range(n_touched):
             item = touched[k]
-            shared = np.int64(counter[item])
+            counted = np.int64(counter[item])
             counter[item] = 0
-            if shared < need[item]:
+            if counted < light_need[item]:
                 continue
-            for q in range(n_common):
-                at = _lower_bound(key_items, common_lo[q], common_hi[q], item)
-                if at < common_hi[q] and key_items[at] == item:
-                    shared += 1
+            common = 0
+            for q in range(item_starts[item], item_starts[item + 1]):
+                h = item_heavy[q]
+                if seen[h] == stamp:
+                    if heavy_common[h]:
+                        common += 1
+                    elif not dominated[item]:  # a dominated item's were counted from the postings
+                        counted += 1
+            if counted < need[item]:
+                continue
+            shared = counted + common
             if distinct < 0:
                 distinct = _distinct_count(hashes[start:stop])
             if n_out == cap:

@@ -33,8 +33,9 @@ def two_segments(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, list[
     return Index.open(root / "idx"), [i["text"] for i in items]
 
 
-@pytest.mark.parametrize("max_postings", [1000, 3])  # 3: the common shingles are not expanded
-def test_anchor_pairs_equal_set_arithmetic(two_segments, max_postings: int) -> None:
+@pytest.mark.parametrize("max_postings", [1000, 8, 3])  # 3, 8: the common shingles are not expanded
+@pytest.mark.parametrize("heavy_above", [0, 1, 4, 16])  # 0: every hash is heavy
+def test_anchor_pairs_equal_set_arithmetic(two_segments, max_postings: int, heavy_above: int) -> None:
     index, item_texts = two_segments
     assert len(index.segments) == 2
     rng = random.Random(1)
@@ -47,11 +48,14 @@ def test_anchor_pairs_equal_set_arithmetic(two_segments, max_postings: int) -> N
     item_sets = [set(items.of(i).tolist()) for i in range(len(item_texts))]
     counts = index.item_shingle_counts().astype(np.int64)
     lookups = [
-        PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles)) for s in index.segments
+        PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles), heavy_above)
+        for s in index.segments
     ]
     texts, found, shared, distinct = anchor_pairs(
         index, batch, 0.5, max_postings, ShingleFilter(index), lookups
     )
+    again = anchor_pairs(index, batch, 0.5, max_postings, ShingleFilter(index), lookups)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (texts, found, shared, distinct), strict=True))
     segment_of = np.searchsorted(index.offsets, np.arange(len(item_texts)), side="right") - 1
     df: dict[tuple[int, int], int] = {}  # postings per segment, as the search counts them
     for i, s in enumerate(item_sets):

@@ -90,8 +90,15 @@ class PostingsLookup:
     search of a few keys instead of a binary search of the whole array.
     """
 
-    def __init__(self, keys: np.ndarray, items: np.ndarray, item_shingles: np.ndarray) -> None:
+    HEAVY_ABOVE = 16
+    """A hash held by more items than this is heavy: its postings are not counted item by item
+    (see ``kernels.anchor_kernel``). Tuning only: the pairs found are the same for any value."""
+
+    def __init__(
+        self, keys: np.ndarray, items: np.ndarray, item_shingles: np.ndarray, heavy_above: int = HEAVY_ABOVE
+    ) -> None:
         self.keys = np.asarray(keys)
+        self.heavy_above = heavy_above
         self.items = np.asarray(items)
         self.shift = _bucket_shift(len(self.keys))
         self.buckets = _bucket_starts(self.keys, self.shift)
@@ -103,6 +110,8 @@ class PostingsLookup:
         self.counter = np.zeros(len(item_shingles), dtype=dtype)
         self.touched = np.zeros(len(item_shingles) + 1, dtype=np.uint32)
         self._need: dict[float, np.ndarray] = {}
+        self._heavy: dict[tuple[float, int], HeavyTables] = {}
+        self._heavy_runs: tuple[int, np.ndarray, np.ndarray] | None = None
 
     def holders(self, hashes: np.ndarray) -> np.ndarray:
         """How many of the segment's items hold each of ``hashes`` (uint64)."""
@@ -119,6 +128,46 @@ class PostingsLookup:
             self._need[min_ratio] = np.maximum(needed, 1).astype(self.counter.dtype)
         return self._need[min_ratio]
 
+    def heavy(self, min_ratio: float, max_postings: int) -> HeavyTables:
+        """The heavy hashes' tables for ``anchor_kernel`` (built on first use, in one pass over
+        the keys and one over the heavy postings)."""
+        from ..kernels import heavy_tables, long_runs
+
+        if (min_ratio, max_postings) not in self._heavy:
+            above = min(self.heavy_above, max_postings)  # a common hash is never expanded
+            if self._heavy_runs is None or self._heavy_runs[0] != above:
+                self._heavy_runs = (above, *long_runs(self.keys, above))
+            _, lo, hi = self._heavy_runs
+            tables = heavy_tables(self.items, lo, hi, max_postings, self.need(min_ratio))
+            self._heavy[min_ratio, max_postings] = HeavyTables(
+                above, lo, *tables, seen=np.zeros(len(lo) + 1, np.int64)
+            )
+        return self._heavy[min_ratio, max_postings]
+
+
+@dataclass
+class HeavyTables:
+    """One segment's heavy hashes, as ``kernels.anchor_kernel`` reads them."""
+
+    above: int
+    """A hash held by more items than this is heavy."""
+    lo: np.ndarray
+    """Where each heavy hash's postings start (sorted)."""
+    common: np.ndarray
+    """Whether it is held by more than ``max_postings`` items (then it does not count as an anchor)."""
+    item_starts: np.ndarray
+    item_heavy: np.ndarray
+    """Item ``i``'s heavy hashes are ``item_heavy[item_starts[i]:item_starts[i + 1]]``."""
+    light_need: np.ndarray
+    """The light hashes an item must share before its heavy ones are checked."""
+    dominated: np.ndarray
+    """Items whose heavy hashes alone can reach their need..."""
+    dominated_starts: np.ndarray
+    dominated_items: np.ndarray
+    """...listed under each heavy hash that counts: ``dominated_items[dominated_starts[h]:...]``."""
+    seen: np.ndarray
+    """Scratch: the last text each heavy hash was seen in; the last entry counts the texts."""
+
 
 def anchor_pairs(
     index: Index,
@@ -134,6 +183,7 @@ def anchor_pairs(
 
     parts = []
     for lookup, offset in zip(lookups, index.offsets[:-1], strict=True):
+        heavy = lookup.heavy(float(min_ratio), int(max_postings))
         texts, items, shared, distinct = anchor_kernel(
             batch.hashes,
             batch.offsets,
@@ -145,6 +195,16 @@ def anchor_pairs(
             lookup.items,
             lookup.need(float(min_ratio)),
             int(max_postings),
+            heavy.above,
+            heavy.lo,
+            heavy.common,
+            heavy.item_starts,
+            heavy.item_heavy,
+            heavy.light_need,
+            heavy.dominated,
+            heavy.dominated_starts,
+            heavy.dominated_items,
+            heavy.seen,
             lookup.counter,
             lookup.touched,
         )

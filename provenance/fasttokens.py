@@ -157,7 +157,7 @@ def _unescaped_array(texts: Sequence[str] | pa.Array) -> pa.Array:
     if not isinstance(texts, pa.Array):
         return pa.array([html.unescape(t) if "&" in t else t for t in texts], type=pa.large_string())
     texts = texts.cast(pa.large_string())
-    with_amp = _holding_byte(texts, ord("&"))
+    with_amp = _may_hold_entities(texts)
     if len(with_amp) == 0:
         return texts
     before = texts.take(pa.array(with_amp)).to_pylist()
@@ -172,14 +172,23 @@ def _unescaped_array(texts: Sequence[str] | pa.Array) -> pa.Array:
     )
 
 
-def _holding_byte(texts: pa.Array, byte: int) -> np.ndarray:
-    """Which texts of a large-string array (no nulls) hold ``byte`` in their UTF-8, ascending."""
+_ENTITY_STARTS = np.zeros(256, dtype=bool)
+_ENTITY_STARTS[[ord("#"), *range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)]] = True
+"""The bytes that can follow the '&' of an entity ``html.unescape`` replaces: '#' or an ASCII letter
+(every HTML5 entity name starts with one)."""
+
+
+def _may_hold_entities(texts: pa.Array) -> np.ndarray:
+    """Which texts of a large-string array (no nulls) hold an '&' followed by a byte that can start
+    an entity, ascending: ``html.unescape`` leaves every other text as it is. In web text most
+    '&'s are not entities ("Q & A"): three quarters of the texts holding one, on a real sample."""
     _, offsets_buf, data_buf = texts.buffers()
     offsets = np.frombuffer(offsets_buf, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
     if data_buf is None or len(texts) == 0:
         return np.zeros(0, dtype=np.int64)
     data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    at = np.flatnonzero(data == byte) + offsets[0]
+    at = np.flatnonzero(data[:-1] == ord("&"))
+    at = at[_ENTITY_STARTS[data[at + 1]]] + offsets[0]
     return np.unique(np.searchsorted(offsets, at, side="right") - 1)
 
 

@@ -116,6 +116,33 @@ def test_shingle_texts_equals_shingle_batch(config: ShingleConfig) -> None:
     assert fast.offsets.tolist() == reference.offsets.tolist()
 
 
+def test_arrow_texts_are_unescaped_as_strings_are() -> None:
+    """Only texts with an '&' before '#' or a letter go through ``html.unescape``: every text it
+    changes is among them, and shingles of an Arrow array equal those of the same strings."""
+    import html
+
+    import pyarrow as pa
+
+    from provenance.fasttokens import _may_hold_entities
+
+    rng = random.Random(11)
+    texts = ["Q & A", "AT&T", "&amp;", "x &", "amp; y", "&#39;", "&#x27;", "& #39;", "&&lt;", "a&", "b"]
+    texts += [
+        "".join(rng.choice([*PIECES, "&", "&#", "&a", "& "]) for _ in range(rng.randint(0, 12)))
+        for _ in range(3000)
+    ]
+    array = pa.array(texts, type=pa.large_string())
+    flagged = set(_may_hold_entities(array).tolist())
+    changed = {k for k, text in enumerate(texts) if html.unescape(text) != text}
+    assert changed <= flagged
+    assert {0, 7}.isdisjoint(flagged)  # "Q & A", "& #39;": an "&" before a space starts no entity
+    for sliced in (array, array.slice(3, 2000)):
+        fast = shingle_texts(sliced)
+        reference = shingle_texts(sliced.to_pylist())
+        assert fast.hashes.tolist() == reference.hashes.tolist()
+        assert fast.offsets.tolist() == reference.offsets.tolist()
+
+
 @pytest.mark.shared_data
 def test_real_tweets_and_pages(shared_real) -> None:
     texts = [

@@ -122,19 +122,41 @@ def _token_hashes(
     than were given) or an empty one (the kernel refuses it); such batches go through an Arrow
     string array instead.
     """
-    from .kernels import hash_joined_tokens
-
     total = sum(map(len, token_lists))
     if len(token_lists):
-        data = join_tokens(token_lists) if joined is None else joined
-        out = np.empty(len(data) + 1, dtype=np.uint64)
-        counts = np.zeros(len(token_lists) + 1, dtype=np.int64)
-        n = hash_joined_tokens(data, len(token_lists), np.uint64(seed), out, counts[1:])
-        if n == total:
-            return out[:n], np.cumsum(counts)
+        hashed = _hash_joined(join_tokens(token_lists) if joined is None else joined, len(token_lists), seed)
+        if hashed is not None and len(hashed[0]) == total:
+            return hashed
     lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
     flat = pa.array([t for tokens in token_lists for t in tokens], type=pa.large_string())
     return xxh64_strings(flat, seed), np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+
+
+def _hash_joined(data: np.ndarray, n_texts: int, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Token hashes and each text's token offsets of ``n_texts`` texts in ``join_tokens``'s
+    layout; ``None`` where the layout does not hold (an empty token, another number of texts)."""
+    from .kernels import hash_joined_tokens
+
+    out = np.empty(len(data) + 1, dtype=np.uint64)
+    counts = np.zeros(n_texts + 1, dtype=np.int64)
+    n = hash_joined_tokens(data, n_texts, np.uint64(seed), out, counts[1:])
+    return None if n < 0 else (out[:n], np.cumsum(counts))
+
+
+def shingles_of_joined(
+    joined: np.ndarray, n_texts: int, config: ShingleConfig = DEFAULT_SHINGLES
+) -> ShingleBatch:
+    """``shingle_batch`` of token lists that are already UTF-8 bytes: ``joined`` is
+    ``join_tokens(token_lists)`` and ``n_texts`` their number. No Python object per token or text
+    is touched. Raises ``ValueError`` where the bytes do not hold ``n_texts`` texts of non-empty
+    tokens (a token holding a space or a newline cannot be told apart: that is the caller's to
+    avoid)."""
+    hashed = _hash_joined(np.asarray(joined, dtype=np.uint8), n_texts, config.seed) if n_texts else None
+    if hashed is None:
+        if n_texts == 0 and len(joined) == 0:
+            return ShingleBatch(np.zeros(0, np.uint64), np.zeros(1, np.int64))
+        raise ValueError(f"the bytes do not hold {n_texts} texts of non-empty tokens joined by ' ' and '\\n'")
+    return shingles_of_token_hashes(*hashed, config.n)
 
 
 def shingle_batch(

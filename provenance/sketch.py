@@ -17,7 +17,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from .shingles import DEFAULT_SHINGLES, ShingleBatch, ShingleConfig, join_tokens, shingle_batch
+from .shingles import (
+    DEFAULT_SHINGLES,
+    ShingleBatch,
+    ShingleConfig,
+    join_tokens,
+    shingle_batch,
+    shingles_of_joined,
+)
 
 MINHASH_SCHEME = "affine32"
 
@@ -88,7 +95,8 @@ def signatures_of_tokens(
     if threads <= 1 or pieces < 2:
         return minhash_signatures(shingle_batch(token_lists, shingles), config)
     out = np.empty((len(token_lists), config.num_perm), dtype=np.uint32)
-    bounds = np.linspace(0, len(token_lists), pieces + 1).astype(int).tolist()
+    sizes = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    bounds = _balanced_bounds(np.cumsum(sizes) - sizes, int(sizes.sum()), pieces)
 
     def compute(lo: int, hi: int, joined: np.ndarray) -> None:
         out[lo:hi] = minhash_signatures(shingle_batch(token_lists[lo:hi], shingles, joined), config)
@@ -101,3 +109,44 @@ def signatures_of_tokens(
         for piece in computed:
             piece.result()
     return out
+
+
+def signatures_of_joined(
+    joined: np.ndarray,
+    n_texts: int,
+    config: MinHashConfig = DEFAULT_MINHASH,
+    shingles: ShingleConfig = DEFAULT_SHINGLES,
+    threads: int = 1,
+) -> np.ndarray:
+    """``minhash_signatures(shingles_of_joined(joined, n_texts))``, on ``threads`` cores: the
+    signatures of token lists already encoded (``join_tokens``'s layout), cut into pieces at text
+    boundaries. No Python object per text is touched, so the threads run side by side. Same output
+    for any ``threads``."""
+    joined = np.asarray(joined, dtype=np.uint8)
+    pieces = min(n_texts, threads * PIECES_PER_THREAD)
+    if threads <= 1 or pieces < 2:
+        return minhash_signatures(shingles_of_joined(joined, n_texts, shingles), config)
+    ends = np.flatnonzero(joined == ord("\n"))  # text k ends at ends[k]; the last one at the end
+    if len(ends) != n_texts - 1:
+        raise ValueError(f"the bytes hold {len(ends) + 1} texts, not {n_texts}")
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [len(joined)]))
+    bounds = _balanced_bounds(starts, len(joined), pieces)
+    out = np.empty((n_texts, config.num_perm), dtype=np.uint32)
+
+    def compute(lo: int, hi: int) -> None:
+        piece = joined[starts[lo] : stops[hi - 1]]
+        out[lo:hi] = minhash_signatures(shingles_of_joined(piece, hi - lo, shingles), config)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for done in [pool.submit(compute, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]:
+            done.result()
+    return out
+
+
+def _balanced_bounds(starts: np.ndarray, total: int, pieces: int) -> list[int]:
+    """Cut texts (text ``k`` starts at ``starts[k]`` of ``total`` units of work) into about
+    ``pieces`` runs of about equal work (long documents vary: cutting by count left one thread
+    with most of it); the bounds as text numbers, from 0 to the number of texts."""
+    cuts = np.searchsorted(starts, np.linspace(0, total, pieces + 1)[1:-1])
+    return np.unique(np.concatenate(([0], cuts, [len(starts)]))).astype(int).tolist()

@@ -116,6 +116,26 @@ def test_signatures_of_tokens_are_the_same_on_any_number_of_threads(threads: int
     assert signatures_of_tokens([], threads=threads).shape == (0, 128)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_signatures_of_encoded_tokens_equal_those_of_the_token_lists(threads: int) -> None:
+    from provenance.shingles import join_tokens, shingles_of_joined
+    from provenance.sketch import signatures_of_joined
+
+    rng = np.random.default_rng(10 + threads)
+    tokens = [[f"w{v}é" for v in rng.integers(0, 50, rng.integers(0, 30))] for _ in range(101)]
+    tokens[0] = tokens[-1] = []  # empty texts at both ends
+    joined = join_tokens(tokens)
+    expected = minhash_signatures(shingle_batch(tokens))
+    assert np.array_equal(signatures_of_joined(joined, len(tokens), threads=threads), expected)
+    assert np.array_equal(shingles_of_joined(joined, len(tokens)).hashes, shingle_batch(tokens).hashes)
+    assert signatures_of_joined(join_tokens([]), 0, threads=threads).shape == (0, 128)
+    for wrong in (len(tokens) - 1, len(tokens) + 1):
+        with pytest.raises(ValueError, match="texts"):
+            signatures_of_joined(joined, wrong, threads=threads)
+    with pytest.raises(ValueError, match="non-empty tokens"):
+        shingles_of_joined(np.frombuffer(b"a  b", dtype=np.uint8), 1)  # an empty token
+
+
 def test_empty_text_has_empty_signature() -> None:
     sig = minhash_signatures(shingle_batch([[]]))
     assert (sig == 0xFFFFFFFF).all()

@@ -308,8 +308,23 @@ def _decode_with_sources(
 
 
 @njit(cache=True, inline="always")
+def _skip_without(cps, k, m, a, b):  # numba-typed arguments
+    """Skip runs of 16 code points from ``k`` holding neither ``a`` nor ``b`` (a fixed-length test
+    the compiler turns into vector compares); returns where to look one by one from."""
+    while k + 16 <= m:
+        hit = False
+        for j in range(16):
+            c = cps[k + j]
+            hit |= (c == a) | (c == b)
+        if hit:
+            return k
+        k += 16
+    return k
+
+
+@njit(cache=True, inline="always")
 def _contains(cps, m, cp):  # numba-typed arguments
-    for i in range(m):
+    for i in range(_skip_without(cps, 0, m, cp, cp), m):
         if cps[i] == cp:
             return True
     return False
@@ -370,19 +385,22 @@ def _strip_links(cps, classes, m):  # numba-typed arguments
     """
     k = 0
     while k < m:
-        c = cps[k]
-        if c != 58 and c != 46:
-            k += 1
-            continue
-        start, n = _link_start(cps, classes, k, m)
-        if start >= 0 and start + n < m and classes[start + n] != _SPACE:
-            j = start + n
-            while j < m and classes[j] != _SPACE:
-                j += 1
-            _blank(cps, classes, start, j)
-            k = j
-        else:
-            k += 1
+        k = _skip_without(cps, k, m, 58, 46)
+        stop = min(k + 16, m)  # one by one through the run that holds one
+        while k < stop:
+            c = cps[k]
+            if c != 58 and c != 46:
+                k += 1
+                continue
+            start, n = _link_start(cps, classes, k, m)
+            if start >= 0 and start + n < m and classes[start + n] != _SPACE:
+                j = start + n
+                while j < m and classes[j] != _SPACE:
+                    j += 1
+                _blank(cps, classes, start, j)
+                k = j
+            else:
+                k += 1
 
 
 @njit(cache=True)

@@ -49,6 +49,35 @@ def test_random_texts_from_tricky_pieces() -> None:
     assert assert_same_spans(texts) < len(texts)
 
 
+def test_long_texts_the_kernel_decides_itself() -> None:
+    """Links and mentions anywhere in long texts (the kernel looks for ':', '.' and '@' 16 code
+    points at a time), with no piece that sends a text to the reference."""
+    pieces = [
+        "http://",
+        "https://",
+        "www.",
+        "t.co/",
+        "rt",
+        "RT @",
+        "rt@",
+        " ",
+        "\t",
+        "@",
+        "@@",
+        ":",
+        ".",
+        "..",
+        "a.b",
+    ]
+    pieces += ["a", "b", "Z", "é", "東", "_", "1", "’", "&amp;", "hello world ", "abcdefghijklmnop", "x" * 15]
+    rng = random.Random(8)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(20, 150))) for _ in range(1000)]
+    assert assert_same_tokens(texts) == 0
+    fast, reference = shingle_texts(texts), shingle_batch([tokenize(t) for t in texts])
+    assert fast.hashes.tolist() == reference.hashes.tolist()
+    assert assert_same_spans(texts[:300]) == 0
+
+
 def test_tokens_with_spans_of_a_batch_equal_the_reference() -> None:
     rng = random.Random(5)
     texts = ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 25))) for _ in range(3000)]

@@ -1139,3 +1139,22 @@ def band_keys_kernel(signatures, bands, rows, keys):  # numba-typed arguments
                 h = h * _SHINGLE_PRIME + np.uint64(signatures[i, col])
             h ^= h >> np.uint64(29)
             keys[band, i] = h * _SHINGLE_PRIME
+
+
+# --- reading (see provenance/readers/fastjsonl.py) ------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def object_lines(data, end):  # numba-typed arguments
+    """How many lines ``data[:end]`` holds when each starts with ``{`` and ends with ``}``, else
+    -1 (``end`` > 0, ``data[end - 1]`` not a newline). One pass; the newline test is rarely true,
+    so the loop runs at memory speed."""
+    if data[0] != 0x7B or data[end - 1] != 0x7D:
+        return -1
+    lines = 1
+    for p in range(end):
+        if data[p] == 0x0A:
+            if p == 0 or data[p - 1] != 0x7D or data[p + 1] != 0x7B:
+                return -1
+            lines += 1
+    return lines

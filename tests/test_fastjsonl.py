@@ -190,3 +190,20 @@ def test_block_columns_hold_what_read_block_reads(tmp_path, seed: int) -> None:
         assert columns.skipped == skipped
         assert columns.lines == block.lines and block.positions == block.lines
     assert columns_seen > 0 or seed % 3 == 0
+
+
+def test_object_lines_counts_lines_that_each_hold_one_object_shape() -> None:
+    """The compiled check equals its definition on random bodies of braces, newlines and text."""
+
+    def defined(body: bytes) -> int | None:
+        lines = body.split(b"\n")
+        return len(lines) if all(line[:1] == b"{" and line[-1:] == b"}" for line in lines) else None
+
+    rng = random.Random(3)
+    bodies = [b"", b"{}", b"{}\n{}", b"\n{}", b"{}\n\n{}", b"{x}\n{", b"}\n{", b"{}{}"]
+    bodies += [bytes(rng.choice(b"{}\nx") for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    for body in bodies:
+        if body.endswith(b"\n"):
+            continue  # the caller strips the final newline first
+        expected = defined(body) if body else None
+        assert fastjsonl._object_lines(body + b"\n", len(body)) == expected, body

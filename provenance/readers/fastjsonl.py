@@ -358,15 +358,12 @@ def _object_lines(block: bytes, end: int) -> int | None:
     else ``None``. With the row count this pins one row to each line: pyarrow skips blank lines and
     reads an object spread over lines as one row, either of which could otherwise offset a line
     that holds two objects."""
+    from ..kernels import object_lines
+
     if end == 0 or block[end - 1] == 0x0A:
         return None
-    data = np.frombuffer(block, dtype=np.uint8, count=end)
-    newlines = np.flatnonzero(data == 0x0A)
-    first = np.concatenate(([0], newlines + 1))
-    last = np.concatenate((newlines - 1, [end - 1]))
-    if np.all(data[first] == 0x7B) and np.all(data[last] == 0x7D):
-        return len(newlines) + 1
-    return None
+    lines = object_lines(np.frombuffer(block, dtype=np.uint8, count=end), end)
+    return lines if lines > 0 else None
 
 
 def _first_present(table: pa.Table, names: tuple[str, ...], types: tuple) -> pa.ChunkedArray | None:

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -431,5 +432,5 @@ def matches_table(rows: list[dict], options: ScanOptions) -> pa.Table:
             or row["item_matches"] > options.weak_above_item_matches
             or row["item_tokens"] < options.min_item_tokens
         )
-    rows.sort(key=lambda r: tuple(r[k] for k in MATCH_SORT_KEYS))
+    rows.sort(key=itemgetter(*MATCH_SORT_KEYS))
     return pa.Table.from_pylist(rows, schema=MATCH_SCHEMA)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
+from operator import itemgetter
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,21 +29,22 @@ def items_found_table(match_rows: list[dict]) -> pa.Table:
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in match_rows:
         groups[(row["corpus"], row["item_id"])].append(row)
+    where = itemgetter("dataset_file", "dataset_row")
     rows = []
     for (corpus, item_id), found in sorted(groups.items()):
-        files = sorted({r["dataset_file"] for r in found})
-        first = min(found, key=lambda r: (r["dataset_file"], r["dataset_row"]))
+        kinds = Counter(r["kind"] for r in found)
+        first = min(found, key=where)
         rows.append(
             {
                 "item_id": item_id,
                 "corpus": corpus,
                 "license": found[0]["license"],
                 "matches": len(found),
-                "near_duplicate": sum(r["kind"] == "near_duplicate" for r in found),
-                "contained": sum(r["kind"] == "contained" for r in found),
+                "near_duplicate": kinds["near_duplicate"],
+                "contained": kinds["contained"],
                 "strong": sum(not r["weak"] for r in found),
                 "best_containment": max(r["containment"] for r in found),
-                "dataset_files": files,
+                "dataset_files": sorted({r["dataset_file"] for r in found}),
                 "first_file": first["dataset_file"],
                 "first_row": first["dataset_row"],
                 "licensed_text": found[0]["licensed_text"],

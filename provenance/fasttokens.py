@@ -17,6 +17,7 @@ import html
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -300,6 +301,17 @@ def token_spans(text: str, config: NormalizerConfig = DEFAULT_NORMALIZER) -> np.
     return tokens_with_spans([text], config)[1][0]
 
 
+@dataclass(frozen=True)
+class TokenBytes:
+    """One text's tokens as UTF-8, back to back: token ``i`` is ``data[ends[i - 1]:ends[i]]``
+    (from 0 for the first)."""
+
+    data: np.ndarray
+    """uint8."""
+    ends: np.ndarray
+    """int64, one per token."""
+
+
 def tokens_with_spans(
     texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER
 ) -> tuple[list[list[str]], list[np.ndarray | None]]:
@@ -308,13 +320,22 @@ def tokens_with_spans(
     pass. A text's spans are ``None`` where the reference must give them: other normaliser
     options, a text the kernel cannot decide alone, or one of the rare texts whose entities
     ``_spans_in_original`` cannot place."""
+    tokens, spans, _ = tokens_spans_and_bytes(texts, config)
+    return tokens, spans
+
+
+def tokens_spans_and_bytes(
+    texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER
+) -> tuple[list[list[str]], list[np.ndarray | None], list[TokenBytes | None]]:
+    """``tokens_with_spans``, and each text's tokens as the kernel wrote them (``None`` for a text
+    the reference tokenised)."""
     import pyarrow as pa
 
     from .kernels import tokens_with_spans_kernel
     from .normalize import tokenize
 
     if not supported(config):
-        return [tokenize(t, config) for t in texts], [None] * len(texts)
+        return [tokenize(t, config) for t in texts], [None] * len(texts), [None] * len(texts)
     data, offsets, longest, cps, classes = _unescaped_utf8(texts)
     first, last = np.empty(len(cps), dtype=np.int64), np.empty(len(cps), dtype=np.int64)
     out = np.empty(4 * MAX_FOLD * len(data) + 16, dtype=np.uint8)
@@ -330,19 +351,23 @@ def tokens_with_spans(
     bounds = np.concatenate(([0], text_ends)).tolist()
     token_lists: list[list[str]] = []
     span_arrays: list[np.ndarray | None] = []
+    written: list[TokenBytes | None] = []
     for t, text in enumerate(texts):
         if fallback[t]:
             token_lists.append(tokenize(text, config))
             span_arrays.append(None)
+            written.append(None)
             continue
         a, b = bounds[t], bounds[t + 1]
         token_lists.append(flat[a:b])
+        start = token_offsets[a]
+        written.append(TokenBytes(out[start : token_offsets[b]], token_offsets[a + 1 : b + 1] - start))
         if "&" in text:
             read = data[offsets[t] : offsets[t + 1]].tobytes().decode("utf-8")
             span_arrays.append(_spans_in_original(text, read, spans[a:b]))
         else:
             span_arrays.append(spans[a:b])
-    return token_lists, span_arrays
+    return token_lists, span_arrays, written
 
 
 _ENTITY_CHUNK_RE = re.compile(r"(?<!\S)\S*&\S*")

@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz.distance import LCSseq
 
 from .normalize import DEFAULT_NORMALIZER, NormalizerConfig, tokenize, tokenize_with_spans
 from .shingles import shingle_strings
+
+if TYPE_CHECKING:
+    from .fasttokens import TokenBytes
 
 _MARGIN = 3  # extra training-text tokens aligned on each side of the densest window
 
@@ -70,6 +74,9 @@ class HashedText:
     normalizer: NormalizerConfig = DEFAULT_NORMALIZER
     known_spans: Sequence[Sequence[int]] | None = field(default=None, repr=False)
     """The token spans, when the caller has them already (``fasttokens.tokens_with_spans``)."""
+    token_bytes: TokenBytes | None = field(default=None, repr=False)
+    """The tokens as UTF-8, when the caller has them (``fasttokens.tokens_spans_and_bytes``): the
+    distinct strings are then counted in compiled code."""
 
     def shingle(self, position: int) -> str:
         """The shingle string starting at token ``position``."""
@@ -98,6 +105,11 @@ class HashedText:
     def distinct_shingles(self) -> int:
         """Distinct shingle strings: distinct hashes, plus the strings beyond the first of any
         hash that several different strings share (equal strings always share their hash)."""
+        if self.token_bytes is not None and len(self.tokens) >= self.n:
+            from .kernels import distinct_windows
+
+            written = self.token_bytes
+            return int(distinct_windows(self.hashes, written.data, written.ends, self.n))
         order, _, runs = self._by_hash
         extra = 0
         repeated = np.flatnonzero(np.diff(runs) > 1)

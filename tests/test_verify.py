@@ -63,24 +63,33 @@ def test_a_text_shorter_than_a_shingle_is_one_shingle() -> None:
     assert compare(short, long, 3) is None  # "two words" is not one of the long text's 3-shingles
 
 
-def _hashed(text: str, n: int, hashes: np.ndarray | None = None) -> HashedText:
+def _hashed(text: str, n: int, hashes: np.ndarray | None = None, compiled: bool = False) -> HashedText:
+    """The training text as the scan holds it; ``compiled``: with the kernel's token bytes, so
+    that its distinct strings are counted in compiled code."""
+    from provenance.fasttokens import tokens_spans_and_bytes
+
     tokens = tokenize(text)
     if hashes is None:
         hashes = shingle_batch([tokens], ShingleConfig(n=n)).hashes
-    return HashedText(text, tokens, hashes, n)
+    if not compiled:
+        return HashedText(text, tokens, hashes, n)
+    kernel_tokens, _, written = tokens_spans_and_bytes([text])
+    assert kernel_tokens[0] == tokens and written[0] is not None
+    return HashedText(text, tokens, hashes, n, token_bytes=written[0])
 
 
 def _item_hashes(text: str, n: int) -> np.ndarray:
     return np.unique(shingle_batch([tokenize(text)], ShingleConfig(n=n)).hashes)
 
 
+@pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
-def test_compare_hashed_equals_compare_on_strings(n: int) -> None:
+def test_compare_hashed_equals_compare_on_strings(n: int, compiled: bool) -> None:
     compared = 0
     for item_text, doc_text in _pairs(random.Random(10 + n), 600):
         item = analyse(item_text, n)
         expected = compare(item, analyse(doc_text, n), n)
-        found = compare_hashed(item, _item_hashes(item_text, n), _hashed(doc_text, n))
+        found = compare_hashed(item, _item_hashes(item_text, n), _hashed(doc_text, n, compiled=compiled))
         assert found == expected
         if expected is not None:
             assert found.shared_at == expected.shared_at
@@ -88,19 +97,35 @@ def test_compare_hashed_equals_compare_on_strings(n: int) -> None:
     assert compared > 150
 
 
-def test_a_shared_hash_never_stands_for_a_shared_string() -> None:
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_shared_hash_never_stands_for_a_shared_string(compiled: bool) -> None:
     """Whatever the hashes say, the measures count strings: with every training shingle given
     one colliding hash, the counts are still those of the strings."""
     item_text, doc_text = "a b c d", "x y a b c d z a b c d"
     item, doc = analyse(item_text, 3), analyse(doc_text, 3)
-    collided = _hashed(doc_text, 3, np.full(len(doc.shingles), 7, dtype=np.uint64))
+    collided = _hashed(doc_text, 3, np.full(len(doc.shingles), 7, dtype=np.uint64), compiled)
     assert collided.distinct_shingles == len(doc.shingle_set) == 7
     evidence = compare_hashed(item, np.array([7], dtype=np.uint64), collided)
     assert evidence == compare(item, doc, 3)
     assert (evidence.shared_shingles, evidence.doc_shingles) == (2, 7)
 
 
-def test_distinct_shingles_of_repeated_text() -> None:
-    for text in ["", "one", "a b", "a b c a b c a b c", "the cat the cat the dog"]:
+@pytest.mark.parametrize("compiled", [False, True])
+def test_distinct_shingles_of_repeated_text(compiled: bool) -> None:
+    for text in ["", "one", "a b", "a b c a b c a b c", "the cat the cat the dog", "ab c a bc ab c"]:
         for n in (1, 2, 3):
-            assert _hashed(text, n).distinct_shingles == len(analyse(text, n).shingle_set)
+            assert _hashed(text, n, compiled=compiled).distinct_shingles == len(analyse(text, n).shingle_set)
+
+
+def test_compiled_distinct_count_is_exact_under_forced_collisions() -> None:
+    """Random texts of few words (many repeated shingles), their hashes folded onto three values:
+    the compiled count is still the number of distinct strings, as the Python count is."""
+    rng = random.Random(4)
+    words = ["a", "b", "ab", "é", "東京", "x1"]
+    for _ in range(400):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        n = rng.choice([1, 2, 3, 4])
+        hashes = shingle_batch([tokenize(text)], ShingleConfig(n=n)).hashes % np.uint64(3)
+        expected = len(analyse(text, n).shingle_set)
+        assert _hashed(text, n, hashes, compiled=True).distinct_shingles == expected, (text, n)
+        assert _hashed(text, n, hashes).distinct_shingles == expected

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from ..errors import UsageError
 from ..evidence import SNIPPET_CONTEXT, union_length
-from ..fasttokens import tokens_with_spans
+from ..fasttokens import tokens_spans_and_bytes, tokens_with_spans
 from ..index import Index
 from ..parallel import map_in_order
 from ..readers import read_block
@@ -196,9 +196,13 @@ class Scanner:
         pairs = self._pairs_to_verify(found, counts)
         self._analyse_items([int(number) for _, items in pairs for number in items])
         records = [record(t) for t, _ in pairs]
-        tokens, spans = tokens_with_spans([r[4] for r in records], self.params.normalizer)
-        for (t, items), one, doc_tokens, doc_spans in zip(pairs, records, tokens, spans, strict=True):
-            doc = HashedText(one[4], doc_tokens, batch.of(t), self.n, self.params.normalizer, doc_spans)
+        tokens, spans, written = tokens_spans_and_bytes([r[4] for r in records], self.params.normalizer)
+        for (t, items), one, doc_tokens, doc_spans, doc_bytes in zip(
+            pairs, records, tokens, spans, written, strict=True
+        ):
+            doc = HashedText(
+                one[4], doc_tokens, batch.of(t), self.n, self.params.normalizer, doc_spans, doc_bytes
+            )
             copied = []
             for item_number in items:
                 row = self._verify_pair(one, doc, int(item_number), counts)

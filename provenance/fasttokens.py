@@ -400,6 +400,13 @@ def _spans_in_original(text: str, read: str, spans: np.ndarray) -> np.ndarray | 
     chunk whose entities unescape maps to the whole chunk. ``None`` where that reading differs: a
     chunk whose folding keeps its length all the same (mapped character for character there), or
     a text whose chunk-by-chunk unescaping differs from the kernel's."""
+    if read == text:  # nothing unescaped as a whole, so no chunk unescapes on its own (tested)
+        return spans
+    return _spans_of_unescaped_chunks(text, read, spans)
+
+
+def _spans_of_unescaped_chunks(text: str, read: str, spans: np.ndarray) -> np.ndarray | None:
+    """``_spans_in_original`` for a text the kernel read unescaped."""
     from .normalize import _fold
 
     pieces: list[str] = []

@@ -145,6 +145,45 @@ def test_shingle_texts_equals_shingle_batch(config: ShingleConfig) -> None:
     assert fast.offsets.tolist() == reference.offsets.tolist()
 
 
+def test_a_text_unescape_leaves_alone_has_no_chunk_that_unescapes() -> None:
+    """The span map's shortcut: where ``html.unescape`` leaves a whole text as it is, unescaping
+    it chunk by chunk changes nothing either (whitespace of every kind around '&'s and near-entity
+    names), so the kernel's spans are the text's own."""
+    import html
+
+    import numpy as np
+
+    from provenance.fasttokens import _spans_of_unescaped_chunks
+
+    rng = random.Random(12)
+    pieces = [
+        "&",
+        "&amp",
+        "&amp;",
+        "amp",
+        "&not",
+        "in",
+        "&#",
+        "39",
+        ";",
+        "x",
+        " ",
+        "\xa0",
+        "\x85",
+        "\r",
+        "\u2028",
+    ]
+    pieces += ["&#x", "2F", "&lt", "&LT", "&ampx", "é"]
+    spans = np.zeros((0, 2), dtype=np.int64)
+    unchanged = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        if html.unescape(text) == text:
+            unchanged += 1
+            assert _spans_of_unescaped_chunks(text, text, spans) is spans, repr(text)
+    assert unchanged > 1000
+
+
 def test_arrow_texts_are_unescaped_as_strings_are() -> None:
     """Only texts with an '&' before '#' or a letter go through ``html.unescape``: every text it
     changes is among them, and shingles of an Arrow array equal those of the same strings."""

@@ -752,6 +752,18 @@ def distinct_windows(hashes, data, ends, n):  # numba-typed arguments
     return count
 
 
+@njit(cache=True, nogil=True)
+def positions_holding(hashes, values):  # numba-typed arguments
+    """The positions ``p``, in order, where ``hashes[p]`` is one of the sorted ``values``."""
+    out = np.empty(hashes.shape[0], np.int64)
+    found = 0
+    for p in range(hashes.shape[0]):
+        at = _lower_bound(values, 0, values.shape[0], hashes[p])
+        out[found] = p
+        found += at < values.shape[0] and values[at] == hashes[p]
+    return out[:found]
+
+
 # --- candidate generation (see provenance/scanner/candidates.py) --------------------------------
 
 

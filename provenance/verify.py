@@ -95,11 +95,9 @@ class HashedText:
 
     def positions_of(self, hashes: np.ndarray) -> list[int]:
         """The positions, in order, whose shingle hash is one of ``hashes``."""
-        order, ordered, _ = self._by_hash
-        first = ordered.searchsorted(hashes, side="left")
-        last = ordered.searchsorted(hashes, side="right")
-        found = [order[a:b] for a, b in zip(first.tolist(), last.tolist(), strict=True) if b > a]
-        return sorted(np.concatenate(found).tolist()) if found else []
+        from .kernels import positions_holding
+
+        return positions_holding(self.hashes, np.unique(np.asarray(hashes, dtype=np.uint64))).tolist()
 
     @cached_property
     def distinct_shingles(self) -> int:

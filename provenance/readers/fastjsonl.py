@@ -353,6 +353,11 @@ def _has_non_space(texts: pa.Array) -> pa.Array:
     return pa.array(result)
 
 
+def warm_up() -> None:
+    """Load the compiled code the block reader runs (forked workers then inherit it)."""
+    _object_lines(b"{}\n", 2)
+
+
 def _object_lines(block: bytes, end: int) -> int | None:
     """How many lines ``block[:end]`` holds when every one starts with ``{`` and ends with ``}``,
     else ``None``. With the row count this pins one row to each line: pyarrow skips blank lines and

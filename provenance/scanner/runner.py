@@ -19,7 +19,7 @@ from ..evidence import SNIPPET_CONTEXT, union_length
 from ..fasttokens import tokens_spans_and_bytes, tokens_with_spans
 from ..index import Index
 from ..parallel import map_in_order
-from ..readers import read_block
+from ..readers import fastjsonl, read_block
 from ..readers.fastjsonl import Block, block_columns
 from ..records import Record, SkippedRecord
 from ..shingles import shingle_batch, shingle_texts
@@ -158,6 +158,15 @@ class Scanner:
         for i, (number, text) in enumerate(zip(new, texts, strict=True)):
             item = analyse(text, self.n, self.params.normalizer, tokens[i], spans[i])
             self._analysed[number] = (item, np.unique(batch.of(i)))
+
+    def warm_up(self) -> None:
+        """Load every compiled kernel a scan uses, once, here: forked workers inherit them instead
+        of each loading them on its first block. Scans a page quoting the first licensed item with
+        enough words, so that verification runs too; what it finds is dropped."""
+        quoted = np.flatnonzero(self.item_tokens >= self.options.min_item_tokens)[:1].tolist()
+        text = self._item_columns["text"][quoted[0]].as_py() if quoted else ""
+        self.scan_batch([("", 0, None, None, f"warm up the compiled kernels: {text} done")])
+        fastjsonl.warm_up()
 
     def scan_batch(self, records: list[tuple[str, int, int | None, str | None, str]]) -> BatchOutput:
         """Find, verify and describe every match in a batch of (file, row, line, id, text) records."""
@@ -416,7 +425,7 @@ def run_batches(
     """
     global _SCANNER
     scanner = Scanner(index_path, options)
-    scanner.scan_batch([("", 0, None, None, "warm up the compiled kernels")])
+    scanner.warm_up()
     _SCANNER = scanner
     yield from map_in_order(work, batches, jobs)
 

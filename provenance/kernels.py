@@ -943,7 +943,7 @@ def heavy_tables(key_items, heavy_lo, heavy_hi, max_postings, need):  # numba-ty
         for p in range(heavy_lo[h], heavy_hi[h]):
             item = key_items[p]
             item_starts[item + 1] += 1
-            if heavy_hi[h] - heavy_lo[h] <= max_postings:
+            if not heavy_common[h]:
                 anchored[item] += 1
     for i in range(n_items):
         item_starts[i + 1] += item_starts[i]
@@ -964,13 +964,13 @@ def heavy_tables(key_items, heavy_lo, heavy_hi, max_postings, need):  # numba-ty
     dominated_starts = np.zeros(n_heavy + 1, np.int64)
     for h in range(n_heavy):
         dominated_starts[h + 1] = dominated_starts[h]
-        if heavy_hi[h] - heavy_lo[h] <= max_postings:
+        if not heavy_common[h]:
             for p in range(heavy_lo[h], heavy_hi[h]):
                 dominated_starts[h + 1] += dominated[key_items[p]]
     dominated_items = np.empty(dominated_starts[n_heavy], key_items.dtype)
     at = 0
     for h in range(n_heavy):
-        if heavy_hi[h] - heavy_lo[h] <= max_postings:
+        if not heavy_common[h]:
             for p in range(heavy_lo[h], heavy_hi[h]):
                 if dominated[key_items[p]]:
                     dominated_items[at] = key_items[p]

@@ -10,7 +10,10 @@ Two paths, both vectorised over a batch of training texts:
   the index's band tables, as datasketch's ``MinHashLSH`` does.
 
 Shingles shared by more than ``max_postings`` items (stock phrases) are not expanded: they cannot
-make a pair specific, and expanding them would cost more than everything else.
+make a pair specific, and expanding them would cost more than everything else. Below that, the
+postings of a heavy shingle (held by more than ``PostingsLookup.HEAVY_ABOVE`` items) are not counted
+item by item either: a text marks the heavy shingles it holds, and an item checks its own once its
+other shingles have brought it close enough to a candidate (same pairs, a fraction of the counts).
 """
 
 from __future__ import annotations

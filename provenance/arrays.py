@@ -1,4 +1,4 @@
-"""Sort-based set operations on integer arrays.
+"""Array helpers: sort-based set operations on integer arrays, and the bytes of Arrow strings.
 
 numpy 2's ``np.unique`` hashes integer arrays, which on 64-bit hash values here runs about 80
 times slower than sorting (1.6 s against 0.02 s for 1.7 million values); these helpers sort.
@@ -6,7 +6,21 @@ times slower than sorting (1.6 s against 0.02 s for 1.7 million values); these h
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def utf8_buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of a large-string Arrow array without nulls, and each string's offsets in
+    them (one more than the strings; a sliced array's offsets need not start at 0), without a copy."""
+    _, offsets_buf, data_buf = strings.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[strings.offset : strings.offset + len(strings) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return data, offsets
 
 
 def _run_starts(sorted_values: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arrays import utf8_buffers
 from .normalize import _NO_SPACE_SCRIPTS, _TOKEN_RE, DEFAULT_NORMALIZER, NormalizerConfig
 
 if TYPE_CHECKING:
@@ -140,9 +141,7 @@ def _unescaped_utf8(
     unescaped (the normaliser's first step), as a UTF-8 buffer with each text's offsets in it, the
     longest text's length in bytes, and code point and class work arrays for it."""
     arr = _unescaped_array(texts)
-    _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    data, offsets = utf8_buffers(arr)
     longest = int(np.diff(offsets).max()) if len(arr) else 0
     cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
     classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
@@ -183,11 +182,10 @@ def _may_hold_entities(texts: pa.Array) -> np.ndarray:
     """Which texts of a large-string array (no nulls) hold an '&' followed by a byte that can start
     an entity, ascending: ``html.unescape`` leaves every other text as it is. In web text most
     '&'s are not entities ("Q & A"): three quarters of the texts holding one, on a real sample."""
-    _, offsets_buf, data_buf = texts.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
-    if data_buf is None or len(texts) == 0:
+    if len(texts) == 0:
         return np.zeros(0, dtype=np.int64)
-    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    data, offsets = utf8_buffers(texts)
+    data = data[offsets[0] : offsets[-1]]
     at = np.flatnonzero(data[:-1] == ord("&"))
     at = at[_ENTITY_STARTS[data[at + 1]]] + offsets[0]
     return np.unique(np.searchsorted(offsets, at, side="right") - 1)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from .arrays import utf8_buffers
+
 
 def xxh64_strings(strings: pa.Array, seed: int = 0) -> np.ndarray:
     """uint64 XXH64 of the UTF-8 bytes of every string of an Arrow string array (no nulls)."""
@@ -16,9 +18,7 @@ def xxh64_strings(strings: pa.Array, seed: int = 0) -> np.ndarray:
     out = np.empty(len(strings), dtype=np.uint64)
     if len(strings) == 0:
         return out
-    _, offsets_buf, data_buf = strings.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[strings.offset : strings.offset + len(strings) + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    data, offsets = utf8_buffers(strings)
     from .kernels import xxh64_kernel
 
     xxh64_kernel(data, offsets, np.uint64(seed), out)

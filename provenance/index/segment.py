@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from ..arrays import stable_argsort
+from ..arrays import stable_argsort, utf8_buffers
 from ..atomic import sha256_file
 from ..fasttokens import tokenize_texts
 from ..faults import checkpoint
@@ -168,9 +168,8 @@ def _content_hashes(tokens: pa.Array, offsets: np.ndarray) -> list[str | None]:
     from the joined Arrow buffer; ``None`` for a text without tokens."""
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), tokens)
     joined = pc.binary_join(lists, pa.scalar(" ", type=pa.large_string()))
-    _, offsets_buffer, data_buffer = joined.buffers()
-    bounds = np.frombuffer(offsets_buffer, dtype=np.int64)[joined.offset : joined.offset + len(joined) + 1]
-    data = memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
+    data_array, bounds = utf8_buffers(joined)
+    data = memoryview(data_array)
     digest = xxhash.xxh3_128_hexdigest
     starts, ends = bounds[:-1].tolist(), bounds[1:].tolist()
     return [digest(data[a:b]) if b > a else None for a, b in zip(starts, ends, strict=True)]

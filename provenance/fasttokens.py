@@ -309,6 +309,13 @@ class TokenBytes:
     ends: np.ndarray
     """int64, one per token."""
 
+    @classmethod
+    def of(cls, tokens: Sequence[str]) -> TokenBytes:
+        """The same layout from token strings (for a text the reference tokenised)."""
+        encoded = [token.encode("utf-8") for token in tokens]
+        ends = np.cumsum([len(token) for token in encoded], dtype=np.int64)
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), ends)
+
 
 def tokens_with_spans(
     texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZER

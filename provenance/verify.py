@@ -65,7 +65,7 @@ def _token_spans(
 class HashedText:
     """A training text's tokens and its shingle hashes in position order (as ``shingle_batch``
     gives them). Shingle strings are built only where they are needed: where a hash equals one of
-    an item's, and where two positions share a hash (to count distinct strings exactly)."""
+    an item's. Distinct strings are counted on the tokens' bytes, exactly."""
 
     text: str
     tokens: list[str]
@@ -75,23 +75,14 @@ class HashedText:
     known_spans: Sequence[Sequence[int]] | None = field(default=None, repr=False)
     """The token spans, when the caller has them already (``fasttokens.tokens_with_spans``)."""
     token_bytes: TokenBytes | None = field(default=None, repr=False)
-    """The tokens as UTF-8, when the caller has them (``fasttokens.tokens_spans_and_bytes``): the
-    distinct strings are then counted in compiled code."""
+    """The tokens as UTF-8, when the caller has them (``fasttokens.tokens_spans_and_bytes``); else
+    they are encoded when the distinct strings are counted."""
 
     def shingle(self, position: int) -> str:
         """The shingle string starting at token ``position``."""
         if len(self.tokens) < self.n:
             return " ".join(self.tokens)
         return " ".join(self.tokens[position : position + self.n])
-
-    @cached_property
-    def _by_hash(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The positions in hash order, the hashes in that order, and where each run of equal
-        hashes starts (one more entry: the number of positions)."""
-        order = np.argsort(self.hashes)
-        ordered = self.hashes[order]
-        runs = np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1])) if len(ordered) else order
-        return order, ordered, np.append(runs, len(ordered))
 
     def positions_of(self, hashes: np.ndarray) -> list[int]:
         """The positions, in order, whose shingle hash is one of ``hashes``."""
@@ -101,24 +92,15 @@ class HashedText:
 
     @cached_property
     def distinct_shingles(self) -> int:
-        """Distinct shingle strings: distinct hashes, plus the strings beyond the first of any
-        hash that several different strings share (equal strings always share their hash)."""
-        if self.token_bytes is not None and len(self.tokens) >= self.n:
-            from .kernels import distinct_windows
+        """Distinct shingle strings: positions under one hash are compared byte for byte, each
+        with one position of every string already met under that hash (equal strings always share
+        their hash), in compiled code."""
+        from .fasttokens import TokenBytes
+        from .kernels import distinct_windows
 
-            written = self.token_bytes
-            return int(distinct_windows(self.hashes, written.data, written.ends, self.n))
-        order, _, runs = self._by_hash
-        extra = 0
-        repeated = np.flatnonzero(np.diff(runs) > 1)
-        if len(repeated) and len(self.tokens) >= self.n:  # else there is one shingle
-            tokens, n = self.tokens, self.n
-            for a, b in zip(runs[repeated].tolist(), runs[repeated + 1].tolist(), strict=True):
-                positions = order[a:b].tolist()
-                first = tokens[positions[0] : positions[0] + n]
-                if any(tokens[p : p + n] != first for p in positions[1:]):
-                    extra += len({self.shingle(p) for p in positions}) - 1
-        return len(runs) - 1 + extra
+        written = self.token_bytes if self.token_bytes is not None else TokenBytes.of(self.tokens)
+        width = min(self.n, len(self.tokens))  # a text shorter than a shingle is one shingle
+        return int(distinct_windows(self.hashes, written.data, written.ends, width))
 
     @cached_property
     def spans(self) -> Sequence[Sequence[int]]:

@@ -64,8 +64,8 @@ def test_a_text_shorter_than_a_shingle_is_one_shingle() -> None:
 
 
 def _hashed(text: str, n: int, hashes: np.ndarray | None = None, compiled: bool = False) -> HashedText:
-    """The training text as the scan holds it; ``compiled``: with the kernel's token bytes, so
-    that its distinct strings are counted in compiled code."""
+    """The training text as the scan holds it; ``compiled``: with the token bytes the tokeniser
+    kernel wrote (else they are encoded from the token strings)."""
     from provenance.fasttokens import tokens_spans_and_bytes
 
     tokens = tokenize(text)
@@ -119,7 +119,8 @@ def test_distinct_shingles_of_repeated_text(compiled: bool) -> None:
 
 def test_compiled_distinct_count_is_exact_under_forced_collisions() -> None:
     """Random texts of few words (many repeated shingles), their hashes folded onto three values:
-    the compiled count is still the number of distinct strings, as the Python count is."""
+    the count is still the number of distinct strings, from the kernel's token bytes and from the
+    token strings alike."""
     rng = random.Random(4)
     words = ["a", "b", "ab", "é", "東京", "x1"]
     for _ in range(400):

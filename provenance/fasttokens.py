@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 SEPARATOR, WORD, SINGLE, COMPLEX, SPACE, SINGLE_NOT_WORD = 0, 1, 2, 3, 4, 5
 MAX_FOLD = 3
+STARTER_AFTER = 0x80
+"""Added to a fold length in the tables: the fold is a space and combining marks (as NFKC gives
+'´' or '¨'), which equals the whole text's NFKC only where the next code point is a starter; the
+kernels take it where that one is ASCII or the text ends, and leave the text to the reference
+otherwise."""
 _TABLE_SIZE = 0x10000
 _EMOJI = range(0x1F000, 0x1FB00)
 _SINGLE_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]")
@@ -82,13 +87,31 @@ def _classify(cp: int) -> list[tuple[int, int]]:
     return [(_class_of_folded(c), ord(c)) for c in folded]
 
 
+def _spacing_accent(cp: int) -> list[tuple[int, int]]:
+    """``_classify`` for a spacing accent ('´', '¨', '゛'): NFKC makes it a space and combining
+    marks, stable on their own. The space keeps the marks from merging with the character before;
+    only a non-starter after them could reorder with them (see ``STARTER_AFTER``). [] otherwise."""
+    if 0xD800 <= cp <= 0xDFFF:
+        return []
+    folded = unicodedata.normalize("NFKC", chr(cp)).casefold()
+    if not 2 <= len(folded) <= MAX_FOLD or folded[0] != " ":
+        return []
+    if not all(unicodedata.combining(c) for c in folded[1:]):
+        return []
+    if unicodedata.normalize("NFKC", folded).casefold() != folded:
+        return []
+    return [(_class_of_folded(c), ord(c)) for c in folded]
+
+
 def _table(codepoints: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lengths = np.zeros(len(codepoints), dtype=np.uint8)
     classes = np.full((len(codepoints), MAX_FOLD), COMPLEX, dtype=np.uint8)
     folds = np.zeros((len(codepoints), MAX_FOLD), dtype=np.int64)
     for row, cp in enumerate(codepoints):
         parts = _classify(cp)
-        lengths[row] = len(parts)
+        if not parts and cp < _TABLE_SIZE and (parts := _spacing_accent(cp)):
+            lengths[row] = STARTER_AFTER
+        lengths[row] += len(parts)
         for k, (cls, folded) in enumerate(parts):
             classes[row, k], folds[row, k] = cls, folded
     return lengths, classes, folds

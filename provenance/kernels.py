@@ -203,7 +203,7 @@ def _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji
     """Append the folded form of ``cp`` at ``cps[m:]``; returns how many code points it gave, or
     0 when the kernel cannot decide it alone."""
     if cp < 0x10000:
-        n = np.int64(len_bmp[cp])
+        n = np.int64(len_bmp[cp] & 0x7F)  # without STARTER_AFTER (checked by the caller)
         for k in range(n):
             cps[m + k] = fold_bmp[cp, k]
             classes[m + k] = cls_bmp[cp, k]
@@ -220,6 +220,13 @@ def _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji
         classes[m] = _SINGLE
         return np.int64(1)
     return np.int64(0)
+
+
+@njit(cache=True, inline="always")
+def _needs_reference_after(cp, len_bmp, data, p, end):  # numba-typed arguments
+    """A spacing accent (``fasttokens.STARTER_AFTER``) followed by a non-ASCII code point: the
+    kernel cannot tell whether that one reorders with the accent's marks."""
+    return cp < 0x10000 and len_bmp[cp] >= 0x80 and p < end and data[p] >= 0x80
 
 
 @njit(cache=True)
@@ -243,7 +250,7 @@ def _decode(
             m += 1
             continue
         n = _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes)
-        if n == 0:
+        if n == 0 or _needs_reference_after(cp, len_bmp, data, p, end):
             return -1
         m += n
     return m
@@ -293,7 +300,7 @@ def _decode_with_sources(
             n = 1
         else:
             n = _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes)
-        if n == 0:
+        if n == 0 or _needs_reference_after(cp, len_bmp, data, p, end):
             return -1
         if n != 1:
             changed = True

@@ -16,7 +16,7 @@ PIECES = [
     "&", "&#39;", "&quot;", "&x;", "a", "b", "Z", "ß", "İ", "ﬁ", "™", "½", "・", "東", "京", "は", "한", "é",
     "e\u0301", "\u0301", "\ufe0f", "😀", "🄰", "\u00a0", "\u3000", "_", "1", "٣", "…", "’", '"', "@@", "rt@",
     "RT @", "ｒｔ", "＠", "ｈｔｔｐ://", "\u2028", "Σ", "ς", "\u212a", "ǅ", "ŉ", "\U00020000",
-    "\U0002f800", "𝐀",
+    "\U0002f800", "𝐀", "´", "´\u0328", "¨",
 ]  # fmt: skip
 
 
@@ -76,6 +76,20 @@ def test_long_texts_the_kernel_decides_itself() -> None:
     fast, reference = shingle_texts(texts), shingle_batch([tokenize(t) for t in texts])
     assert fast.hashes.tolist() == reference.hashes.tolist()
     assert assert_same_spans(texts[:300]) == 0
+
+
+def test_spacing_accents_before_ascii_are_decided_by_the_kernel() -> None:
+    """'´' folds to a space and a combining mark: the kernel takes it where ASCII or the end of the
+    text follows (nothing can reorder with the mark), and leaves the text to the reference where a
+    non-ASCII code point follows."""
+    decided = ["don´t stop", "it´s", "a¨b ¯x", "´", "x´", "΅a", "゛ok", "café´s ´ ´", "@user´s t.co/x´y"]
+    assert assert_same_tokens(decided) == 0
+    assert assert_same_spans(decided) == 0
+    reference = shingle_batch([tokenize(t) for t in decided])
+    assert shingle_texts(decided).hashes.tolist() == reference.hashes.tolist()
+    undecided = ["´\u0328x", "´é", "´東", "a´\u0301", "x¨\u0323"]
+    assert assert_same_tokens(undecided) == len(undecided)
+    assert assert_same_spans(undecided) == len(undecided)
 
 
 def test_tokens_with_spans_of_a_batch_equal_the_reference() -> None:

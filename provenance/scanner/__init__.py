@@ -212,8 +212,8 @@ def scan(
         index_checked.result()
         inputs_described = inputs_hashed.result()
     matches = matches_table(rows, options)
-    match_rows = matches.to_pylist()  # as the report and the items table read them
-    items = items_found_table(match_rows)
+    match_rows = matches.to_pylist()  # as the report reads them
+    items = items_found_table(matches)
     matched_records = len({(r["dataset_file"], r["dataset_row"]) for r in rows})
     manifest = {
         "schema_version": EVIDENCE_SCHEMA_VERSION,

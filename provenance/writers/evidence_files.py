@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
-from operator import itemgetter
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..atomic import atomic_output, atomic_write_bytes, sha256_file
@@ -24,33 +23,70 @@ def write_table(table: pa.Table, target: Path) -> None:
         pq.write_table(table, tmp, compression="zstd", use_dictionary=True, write_statistics=True)
 
 
-def items_found_table(match_rows: list[dict]) -> pa.Table:
-    """Per licensed item found: how often, how, and where (from the rows of the matches table)."""
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row in match_rows:
-        groups[(row["corpus"], row["item_id"])].append(row)
-    where = itemgetter("dataset_file", "dataset_row")
-    rows = []
-    for (corpus, item_id), found in sorted(groups.items()):
-        kinds = Counter(r["kind"] for r in found)
-        first = min(found, key=where)
-        rows.append(
-            {
-                "item_id": item_id,
-                "corpus": corpus,
-                "license": found[0]["license"],
-                "matches": len(found),
-                "near_duplicate": kinds["near_duplicate"],
-                "contained": kinds["contained"],
-                "strong": sum(not r["weak"] for r in found),
-                "best_containment": max(r["containment"] for r in found),
-                "dataset_files": sorted({r["dataset_file"] for r in found}),
-                "first_file": first["dataset_file"],
-                "first_row": first["dataset_row"],
-                "licensed_text": found[0]["licensed_text"],
-            }
+_ITEM_KEYS = [("corpus", "ascending"), ("item_id", "ascending")]
+
+
+def items_found_table(matches: pa.Table) -> pa.Table:
+    """Per licensed item found: how often, how, and where (from the matches table)."""
+    # Single-threaded grouping keeps the input order within each group ("first", "list").
+    by_place = matches.sort_by([*_ITEM_KEYS, ("dataset_file", "ascending"), ("dataset_row", "ascending")])
+    kind = by_place.column("kind")
+    counts = pa.table(
+        {
+            "corpus": by_place.column("corpus"),
+            "item_id": by_place.column("item_id"),
+            "license": by_place.column("license"),
+            "near_duplicate": pc.equal(kind, "near_duplicate").cast(pa.int32()),
+            "contained": pc.equal(kind, "contained").cast(pa.int32()),
+            "strong": pc.invert(by_place.column("weak")).cast(pa.int32()),
+            "containment": by_place.column("containment"),
+            "dataset_file": by_place.column("dataset_file"),
+            "dataset_row": by_place.column("dataset_row"),
+            "licensed_text": by_place.column("licensed_text"),
+        }
+    )
+    found = (
+        counts.group_by(["corpus", "item_id"], use_threads=False)
+        .aggregate(
+            [
+                ("license", "first"),
+                ("item_id", "count"),
+                ("near_duplicate", "sum"),
+                ("contained", "sum"),
+                ("strong", "sum"),
+                ("containment", "max"),
+                ("dataset_file", "first"),
+                ("dataset_row", "first"),
+                ("licensed_text", "first"),
+            ]
         )
-    return pa.Table.from_pylist(rows, schema=ITEM_SCHEMA)
+        .sort_by(_ITEM_KEYS)
+    )
+    files = (
+        counts.group_by(["corpus", "item_id", "dataset_file"], use_threads=False)
+        .aggregate([])
+        .sort_by([*_ITEM_KEYS, ("dataset_file", "ascending")])
+        .group_by(["corpus", "item_id"], use_threads=False)
+        .aggregate([("dataset_file", "list")])
+        .sort_by(_ITEM_KEYS)
+    )
+    return pa.table(
+        [
+            found["item_id"],
+            found["corpus"],
+            found["license_first"],
+            found["item_id_count"],
+            found["near_duplicate_sum"],
+            found["contained_sum"],
+            found["strong_sum"],
+            found["containment_max"],
+            files["dataset_file_list"],
+            found["dataset_file_first"],
+            found["dataset_row_first"],
+            found["licensed_text_first"],
+        ],
+        names=ITEM_SCHEMA.names,
+    ).cast(ITEM_SCHEMA)
 
 
 def write_scan_outputs(out_dir: Path, matches: pa.Table, items: pa.Table, manifest: dict) -> None:

@@ -286,23 +286,10 @@ def _decode_with_sources(
     char = 0
     chunk_char, chunk_m, changed = -1, 0, False
     while p < end:
-        b0 = data[p]
-        if b0 < 0x80 and len_bmp[b0] == 1:  # ASCII, as below with one table read: 6x faster
-            if _is_space(b0):
-                if changed:
-                    for j in range(chunk_m, m):
-                        first[j], last[j] = chunk_char, char
-                chunk_char, changed = -1, False
-            elif chunk_char < 0:
-                chunk_char, chunk_m = char, m
-            cps[m] = fold_bmp[b0, 0]
-            classes[m] = cls_bmp[b0, 0]
-            first[m], last[m] = char, char + 1
-            m += 1
-            p += 1
-            char += 1
-            continue
-        cp, p = _next_cp(data, p)
+        if data[p] < 0x80:  # ASCII without the general decoder's call: 3x faster on English
+            cp, p = np.int64(data[p]), p + 1
+        else:
+            cp, p = _next_cp(data, p)
         if _is_space(cp):
             if changed:
                 for j in range(chunk_m, m):
@@ -310,12 +297,14 @@ def _decode_with_sources(
             chunk_char, changed = -1, False
         elif chunk_char < 0:
             chunk_char, chunk_m = char, m
-        if cp < 0x10000 and len_bmp[cp] == 1:  # inline, as in _decode
+        if cp < 0x10000 and len_bmp[cp] == 1:  # inline, as in _decode: twice as fast
             cps[m] = fold_bmp[cp, 0]
             classes[m] = cls_bmp[cp, 0]
-            n = 1
-        else:
-            n = _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes)
+            first[m], last[m] = char, char + 1
+            m += 1
+            char += 1
+            continue
+        n = _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes)
         if n == 0 or _needs_reference_after(cp, len_bmp, data, p, end):
             return -1
         if n != 1:

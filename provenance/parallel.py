@@ -19,7 +19,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from multiprocessing.connection import Connection
+from typing import Generic, TypeVar
 
 _PR_SET_PDEATHSIG = 1
 _END = object()
@@ -90,3 +91,64 @@ def map_in_order(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+class ForkedCall(Generic[Result]):
+    """``function(*args)`` computed in a forked process while this one goes on; ``result()``
+    returns it or raises what it raised.
+
+    For work that would otherwise run in a thread across the fork of the scan's workers (a child
+    forked while another thread holds a lock can deadlock): the SHA-256 of the inputs and the
+    index runs on the core this process leaves idle while it starts up. Use as a context manager:
+    leaving it ends the process if its result was never asked for.
+    """
+
+    def __init__(self, function: Callable[..., Result], *args: object) -> None:
+        context = multiprocessing.get_context("fork")
+        self._results, sending = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_call_and_send, args=(sending, os.getpid(), function, args), daemon=True
+        )
+        self._process.start()
+        sending.close()
+
+    def result(self) -> Result:
+        try:
+            succeeded, value = self._results.recv()
+        except EOFError:
+            self._end(stop=False)
+            raise RuntimeError(
+                f"a background process ended without a result (exit code {self._process.exitcode})"
+            ) from None
+        self._end(stop=False)
+        if succeeded:
+            return value
+        raise value
+
+    def _end(self, *, stop: bool) -> None:
+        if stop and self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._results.close()
+
+    def __enter__(self) -> ForkedCall[Result]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._results.closed:
+            self._end(stop=True)
+
+
+def _call_and_send(sending: Connection, parent: int, function: Callable, args: tuple) -> None:
+    """``ForkedCall``'s process: send ``(True, result)`` or ``(False, exception)``."""
+    _die_with_parent(parent)
+    try:
+        outcome = (True, function(*args))
+    except BaseException as error:  # noqa: BLE001 - the parent raises it
+        outcome = (False, error)
+    try:
+        sending.send(outcome)
+    except Exception as error:  # noqa: BLE001 - e.g. an exception that does not pickle
+        sending.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({error})")))
+    finally:
+        sending.close()

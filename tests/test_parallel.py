@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 
-from provenance.parallel import map_in_order
+from provenance.errors import IndexStoreError
+from provenance.parallel import ForkedCall, map_in_order
 
 
 def _square_and_pid(x: int) -> tuple[int, int]:
@@ -46,3 +49,36 @@ def test_paused_gc_pauses_and_restores_the_collector() -> None:
     with pytest.raises(RuntimeError), paused_gc():
         raise RuntimeError("an error inside still restores the collector")
     assert gc.isenabled()
+
+
+def _fail_naming(source: str) -> None:
+    raise IndexStoreError("checksum mismatch", source=source, line=3)
+
+
+def test_a_forked_call_returns_from_another_process() -> None:
+    with ForkedCall(_square_and_pid, 7) as call:
+        value, pid = call.result()
+    assert value == 49 and pid != os.getpid()
+    assert threading.active_count() == 1  # no thread was left running in this process
+
+
+def test_a_forked_call_raises_what_it_raised() -> None:
+    with (
+        ForkedCall(_fail_naming, "idx/segments/0001/keys.npy") as call,
+        pytest.raises(IndexStoreError) as raised,
+    ):
+        call.result()
+    assert raised.value.source == "idx/segments/0001/keys.npy" and raised.value.line == 3
+    assert str(raised.value) == "idx/segments/0001/keys.npy:3: checksum mismatch"
+
+
+def test_an_unpicklable_result_is_an_error_not_a_hang() -> None:
+    with ForkedCall(threading.Lock) as call, pytest.raises(RuntimeError, match="lock"):
+        call.result()
+
+
+def test_leaving_a_forked_call_unasked_ends_its_process() -> None:
+    with ForkedCall(time.sleep, 60) as call:
+        process = call._process
+        assert process.is_alive()
+    assert not process.is_alive()

@@ -6,7 +6,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +15,7 @@ import pyarrow as pa
 from .. import __version__
 from ..evidence import EVIDENCE_SCHEMA_VERSION
 from ..index import Index
-from ..parallel import default_jobs, paused_gc
+from ..parallel import ForkedCall, default_jobs, paused_gc
 from ..progress import ProgressCallback, ProgressUpdate, no_progress
 from ..readers import ReaderOptions, describe_inputs, discover, workers_read_blocks
 from ..readers.accounting import ReadTally, accounted_batches
@@ -158,6 +157,13 @@ def _scan_outputs(
         yield output
 
 
+def _checked_and_described(index: Index, sources: list) -> list[dict]:
+    """Check the index files' SHA-256 (raises ``IndexStoreError``), then describe the inputs with
+    theirs."""
+    index.verify_checksums()
+    return describe_inputs(sources)
+
+
 def scan(
     inputs: Sequence[str | Path],
     index: str | Path,
@@ -179,18 +185,11 @@ def scan(
     jobs = jobs or default_jobs()
     opened = Index.open(index, verify_checksums=False)
     sources = discover(inputs, reader_options)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-checksums") as hashing:
-        # SHA-256 releases the GIL: the index check and the input hashes overlap with the scan once
-        # its first results are in (before, they would slow the start-up the workers wait for), and
-        # a corrupt index still fails the scan before any evidence is written.
-        checks: list[Future] = []
+    # SHA-256 of the index files and of the inputs, in a process forked now: it runs on the core
+    # this one leaves idle while it starts up, not against the workers, and no thread is running
+    # when they are forked. A corrupt index still fails the scan before any evidence is written.
+    with ForkedCall(_checked_and_described, opened, sources) as checks:
         warmup, tally, counts, rows = _ReportWarmup(jobs), ReadTally(), ScanCounts(), []
-
-        def start_checks() -> None:
-            if not checks:
-                checks.extend(
-                    [hashing.submit(opened.verify_checksums), hashing.submit(describe_inputs, sources)]
-                )
 
         def progressed(update: ProgressUpdate) -> None:
             progress(update)
@@ -200,17 +199,13 @@ def scan(
             for output in _scan_outputs(
                 opened.path, sources, reader_options, options, jobs, progressed, tally
             ):
-                start_checks()
                 warmup.result_in()
                 counts.add(output.counts)
                 rows.extend(output.rows)
         warmup.start()
         counts.records_read = tally.records_read
         counts.skipped = len(tally.skipped)
-        start_checks()
-        index_checked, inputs_hashed = checks
-        index_checked.result()
-        inputs_described = inputs_hashed.result()
+        inputs_described = checks.result()
     matches = matches_table(rows, options)
     match_rows = matches.to_pylist()  # as the report reads them
     items = items_found_table(matches)

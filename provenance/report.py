@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
@@ -47,12 +49,20 @@ class Report:
     corpora: list[dict]
     by_license: list[dict]
     by_corpus: list[dict]
-    custody: dict
+    custody_of: Callable[[], dict] = field(repr=False, compare=False)
+    """Computes ``custody`` (see there)."""
     item_dates: dict
     dataset_dates: str = DATES_UNKNOWN
     manifest_file_sha256: str | None = None
     """SHA-256 of manifest.json as a file (it changes with ``run``, so the JSON body omits it)."""
     notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def custody(self) -> dict:
+        """Hashes that tie the report to its evidence, inputs and index, and how to re-check them.
+        Computed when first read: a scan computes the evidence digest in another process while
+        this one draws the plots."""
+        return self.custody_of()
 
     @property
     def summary(self) -> dict:
@@ -139,9 +149,11 @@ def build_report(
     matches: pa.Table,
     items: pa.Table,
     match_rows: list[dict] | None = None,
+    digest: Callable[[], str] | None = None,
 ) -> Report:
     """The report from evidence already in memory (``match_rows``: ``matches.to_pylist()``, when the
-    caller has it); ``out_dir`` holds the written evidence files."""
+    caller has it; ``digest``: gives ``evidence_digest`` of the tables, when the caller computes
+    it); ``out_dir`` holds the written evidence files."""
     out = Path(out_dir)
     if manifest.get("command") != "scan" or "counts" not in manifest:
         raise InputError("manifest.json does not describe a scan", source=str(out / MANIFEST_FILE))
@@ -149,6 +161,11 @@ def build_report(
     item_rows = items.to_pylist()
     corpora = _corpora(manifest)
     manifest_file = out / MANIFEST_FILE
+    if digest is None:
+
+        def digest() -> str:
+            return evidence_digest(match_rows, item_rows)
+
     return Report(
         out_dir=out.as_posix(),
         manifest=manifest,
@@ -158,7 +175,7 @@ def build_report(
         corpora=corpora,
         by_license=_by_license(match_rows, manifest),
         by_corpus=_by_corpus(match_rows, corpora),
-        custody=_custody(out, manifest, match_rows, item_rows),
+        custody_of=lambda: _custody(out, manifest, digest()),
         item_dates=_item_dates(match_rows),
         manifest_file_sha256=sha256_file(manifest_file) if manifest_file.is_file() else None,
     )
@@ -270,8 +287,9 @@ def evidence_digest(matches: list[dict], items: list[dict]) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _custody(out: Path, manifest: dict, matches: list[dict], items: list[dict]) -> dict:
-    """Hashes that tie the report to its evidence, inputs and index, and how to re-check them."""
+def _custody(out: Path, manifest: dict, digest: str) -> dict:
+    """Hashes that tie the report to its evidence (``digest``: ``evidence_digest`` of its tables),
+    inputs and index, and how to re-check them."""
     recorded = manifest.get("outputs", {})
     tables = {}
     for name in (MATCHES_FILE, ITEMS_FILE):
@@ -282,7 +300,7 @@ def _custody(out: Path, manifest: dict, matches: list[dict], items: list[dict]) 
     core_bytes = json.dumps(core, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return {
         "evidence_tables": tables,
-        "evidence_digest": evidence_digest(matches, items),
+        "evidence_digest": digest,
         "evidence_digest_method": "SHA-256 of the JSON {'items': [...], 'matches': [...]} of every "
         "table row, keys sorted, separators ',' and ':', UTF-8",
         "manifest_sha256_without_run": hashlib.sha256(core_bytes).hexdigest(),
@@ -319,12 +337,19 @@ def write_scan_report(
     matches: pa.Table,
     items: pa.Table,
     match_rows: list[dict] | None = None,
+    digest: Callable[[], str] | None = None,
 ) -> Path:
     """Write ``report.html`` next to a scan's evidence (called at the end of ``scan``)."""
     from .writers.interface import ReportFormat, render
 
     out = Path(out_dir)
-    report = build_report(out, manifest, matches, items, match_rows)
+    report = build_report(out, manifest, matches, items, match_rows, digest)
     target = out / REPORT_FILE
     atomic_write_bytes(target, render(report, ReportFormat.HTML).encode("utf-8"))
     return target
+
+
+def tables_digest(matches: list[dict], items: pa.Table) -> str:
+    """``evidence_digest`` of the match rows and the items table (for a forked process: the items'
+    rows are made there)."""
+    return evidence_digest(matches, items.to_pylist())

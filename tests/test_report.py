@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -90,6 +91,19 @@ def test_json_is_versioned_sorted_and_complete(world: dict) -> None:
     licences = {r["license"]: r for r in body["findings"]["by_license"]}
     assert licences["CC-BY-NC-4.0"]["items_found"] == 6
     assert body["custody"]["evidence_tables"]["matches.parquet"]["matches_manifest"]
+
+
+def test_the_evidence_digest_is_what_a_third_party_computes(world: dict, html: str) -> None:
+    """The digest the scan's HTML report shows (computed in a forked process) is the SHA-256 of
+    the tables' canonical JSON, as its stated method says, from the Parquet files alone."""
+    import pyarrow.parquet as pq
+
+    out = world["root"] / "out"
+    tables = {name: pq.read_table(out / f"{name}.parquet").to_pylist() for name in ("items", "matches")}
+    body = json.dumps(tables, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    expected = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    assert load_report(out).custody["evidence_digest"] == expected
+    assert f'<td class="mono">{expected}</td>' in html
 
 
 def test_json_is_byte_stable_except_run(world: dict) -> None:

@@ -126,6 +126,21 @@ def _tree_hwm_kb(pid: int) -> int:
     return sum(_hwm_kb(proc) for proc in [pid, *_children(pid)])
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of one process in KiB (a page shared by k processes counts 1/k in
+    each); 0 once it has gone."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+
+
+def _tree_pss_kb(pid: int) -> int:
+    """The memory a process and its children use together now, in KiB: their summed PSS."""
+    return sum(_pss_kb(proc) for proc in [pid, *_children(pid)])
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -133,23 +148,28 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def peak_rss_mb(command: list[str]) -> tuple[float, float]:
-    """Run a process; return (seconds, peak resident memory in MB of it and its workers).
+def peak_rss_mb(command: list[str]) -> tuple[float, float, float]:
+    """Run a process; return (seconds, peak resident memory in MB of it and its workers, peak of
+    their summed PSS in MB).
 
-    Memory is sampled from /proc every 50 ms: VmHWM is a high-water mark that exec resets, whereas
-    wait4's ru_maxrss would count the memory this benchmark process had when it forked.
+    Memory is sampled from /proc every 50 ms. The first measure sums each process's VmHWM (a
+    high-water mark that exec resets, whereas wait4's ru_maxrss would count the memory this
+    benchmark process had when it forked): pages a forked child shares with its parent count in
+    both, whenever each peaked. The second is the highest total PSS seen at one moment, which
+    counts a shared page once (it can miss a peak shorter than 50 ms).
     """
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_pss = 0
     while proc.poll() is None:
         peak = max(peak, _tree_hwm_kb(proc.pid))
+        peak_pss = max(peak_pss, _tree_pss_kb(proc.pid))
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         error = proc.stderr.read().decode()[-2000:]
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(command)}\n{error}")
-    return seconds, peak / 1024
+    return seconds, peak / 1024, peak_pss / 1024
 
 
 REPEATS = 7
@@ -245,8 +265,8 @@ def _at_rest(fh) -> None:  # noqa: ANN001
 def bench_build(items_path: Path, n_items: int, index: Path) -> dict:
     script = WORK / "datasketch_build.py"
     script.write_text(DATASKETCH_BUILD)
-    t_ds, rss_ds = peak_rss_mb([sys.executable, str(script), str(items_path)])
-    t_us, rss_us = peak_rss_mb(
+    t_ds, rss_ds, pss_ds = peak_rss_mb([sys.executable, str(script), str(items_path)])
+    t_us, rss_us, pss_us = peak_rss_mb(
         [
             *PROVENANCE,
             "index",
@@ -270,12 +290,15 @@ def bench_build(items_path: Path, n_items: int, index: Path) -> dict:
         "items": n_items,
         "datasketch_s": round(t_ds, 1),
         "datasketch_peak_rss_mb": round(rss_ds),
+        "datasketch_peak_pss_mb": round(pss_ds),
         "datasketch_items_per_s": round(n_items / t_ds),
         "provenance_s": round(t_us, 1),
         "provenance_peak_rss_mb": round(rss_us),
+        "provenance_peak_pss_mb": round(pss_us),
         "provenance_items_per_s": round(n_items / t_us),
         "speedup": round(t_ds / t_us, 2),
         "memory_ratio": round(rss_us / rss_ds, 3),
+        "memory_ratio_pss": round(pss_us / pss_ds, 3),
         "index_bytes_per_item": info["bytes_per_item"],
     }
 
@@ -322,7 +345,7 @@ def bench_scan(
         text_mb = path.stat().st_size / 1e6
         for jobs in (1, 2) if megabytes == sizes[0] else (2,):
             out = WORK / f"scan_{megabytes}_{jobs}"
-            seconds, rss = peak_rss_mb(
+            seconds, rss, pss = peak_rss_mb(
                 [
                     *PROVENANCE,
                     "scan",
@@ -345,12 +368,13 @@ def bench_scan(
                     "mb_per_s": round(text_mb / seconds, 2),
                     "mb_per_s_per_core": round(text_mb / seconds / jobs, 2),
                     "peak_rss_mb": round(rss),
+                    "peak_pss_mb": round(pss),
                     "matches": manifest["counts"]["matches"],
                 }
             )
             print(
                 f"  scan {text_mb:7.1f} MB jobs={jobs}: {seconds:7.1f} s, {text_mb / seconds:6.2f} MB/s, "
-                f"RSS {rss:6.0f} MB, {manifest['counts']['matches']} matches",
+                f"RSS {rss:6.0f} MB (PSS {pss:6.0f} MB), {manifest['counts']['matches']} matches",
                 flush=True,
             )
     return runs
@@ -397,7 +421,8 @@ def main() -> None:
     print(
         f"  datasketch {build['datasketch_s']} s ({build['datasketch_peak_rss_mb']} MB), provenance "
         f"{build['provenance_s']} s ({build['provenance_peak_rss_mb']} MB): {build['speedup']}x faster, "
-        f"{build['memory_ratio']:.2f} of the memory, {build['index_bytes_per_item']} bytes/item",
+        f"{build['memory_ratio']:.2f} of the memory ({build['memory_ratio_pss']:.2f} by PSS), "
+        f"{build['index_bytes_per_item']} bytes/item",
         flush=True,
     )
     print("3. scan:", flush=True)

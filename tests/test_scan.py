@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv  # noqa: F401 - pa.csv
 import pyarrow.parquet as pq
 import pytest
 from synthetic import document, planted_training_set, tweets, write_jsonl
@@ -129,6 +130,35 @@ def test_output_is_byte_identical_whatever_the_jobs(world: dict, tmp_path: Path)
     two = json.loads((tmp_path / "two" / "manifest.json").read_text())
     one.pop("run"), two.pop("run")
     assert one == two
+
+
+@pytest.mark.parametrize(("form", "jobs"), [("jsonl", 1), ("jsonl", 2), ("csv", 2)])
+def test_the_report_reads_the_rows_the_matches_table_holds(
+    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str, jobs: int
+) -> None:
+    """The report (and its digest) reads the scan's own rows, not ``matches.to_pylist()``: they
+    must be the same, value for value, type for type, key for key, whichever reader made them."""
+    import provenance.scanner as scanner_module
+
+    seen = {}
+    write_report = scanner_module.write_scan_report
+
+    def capture(out_dir, manifest, matches, items, match_rows, digest):  # noqa: ANN001, ANN202
+        seen.update(matches=matches, rows=match_rows)
+        return write_report(out_dir, manifest, matches, items, match_rows, digest)
+
+    monkeypatch.setattr(scanner_module, "write_scan_report", capture)
+    train = world["train"]
+    if form == "csv":
+        docs = [json.loads(line) for line in train.read_text().splitlines()[:-1]]
+        train = tmp_path / "train.csv"
+        pa.csv.write_csv(pa.Table.from_pylist(docs), train)
+    scan([train], world["root"] / "idx", tmp_path / "out", jobs=jobs)
+    expected = seen["matches"].to_pylist()
+    assert len(expected) > 10 and seen["rows"] == expected
+    for row, table_row in zip(seen["rows"], expected, strict=True):
+        assert list(row) == list(table_row)
+        assert [type(v) for v in row.values()] == [type(v) for v in table_row.values()]
 
 
 def test_blocks_read_as_columns_give_what_the_records_give(world: dict, tmp_path: Path) -> None:

@@ -99,20 +99,29 @@ class ForkedCall(Generic[Result]):
 
     For work that would otherwise run in a thread across the fork of the scan's workers (a child
     forked while another thread holds a lock can deadlock): the SHA-256 of the inputs and the
-    index runs on the core this process leaves idle while it starts up. Use as a context manager:
-    leaving it ends the process if its result was never asked for.
+    index runs on the core this process leaves idle while it starts up. Where no process can be
+    forked (no memory under strict overcommit, no process left), ``result()`` computes it here.
+    Use as a context manager: leaving it ends the process if its result was never asked for.
     """
 
     def __init__(self, function: Callable[..., Result], *args: object) -> None:
+        self._call = (function, args)
         context = multiprocessing.get_context("fork")
         self._results, sending = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_call_and_send, args=(sending, os.getpid(), function, args), daemon=True
         )
-        self._process.start()
+        try:
+            self._process.start()
+        except OSError:
+            self._process = None
+            self._results.close()
         sending.close()
 
     def result(self) -> Result:
+        if self._process is None:
+            function, args = self._call
+            return function(*args)
         try:
             succeeded, value = self._results.recv()
         except EOFError:
@@ -126,6 +135,7 @@ class ForkedCall(Generic[Result]):
         raise value
 
     def _end(self, *, stop: bool) -> None:
+        assert self._process is not None
         if stop and self._process.is_alive():
             self._process.terminate()
         self._process.join()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -82,3 +83,14 @@ def test_leaving_a_forked_call_unasked_ends_its_process() -> None:
         process = call._process
         assert process.is_alive()
     assert not process.is_alive()
+
+
+def test_a_forked_call_that_cannot_fork_computes_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork(self: object) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", no_fork)
+    with ForkedCall(_square_and_pid, 6) as call:
+        assert call.result() == (36, os.getpid())
+    with ForkedCall(_fail_naming, "idx") as call, pytest.raises(IndexStoreError):
+        call.result()

@@ -286,3 +286,14 @@ def test_invalid_utf8_fails_a_scan_the_same_way_for_any_jobs(
     bad_line = body.count(b"\n") + 1
     assert errors[0] == errors[1] == f"{train.as_posix()}:{bad_line}: not valid UTF-8 (byte 0xff)"
     assert not (tmp_path / "out2" / "matches.parquet").exists()
+
+
+def test_characters_of_arrow_texts_are_code_points() -> None:
+    from provenance.scanner.runner import _characters
+
+    texts = ["", "plain", "naïve café", "東京 😀 x", "e\u0301"] * 3
+    array = pa.array(texts, pa.large_string())
+    for start, size in ((0, len(texts)), (2, 7), (5, 0), (14, 1)):
+        part = texts[start : start + size]
+        assert _characters(array.slice(start, size)) == sum(map(len, part)) == _characters(part)
+    assert _characters(pa.array(texts)) == sum(map(len, texts))  # not large: pyarrow counts

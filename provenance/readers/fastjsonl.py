@@ -35,6 +35,7 @@ from .compression import sniff_compression, strip_compression
 from .jsonstream import iter_json_lines
 
 BLOCK_BYTES = 8 << 20
+TAIL_BLOCKS = 4
 Result = TypeVar("Result")
 _BOM = b"\xef\xbb\xbf"
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
@@ -85,13 +86,16 @@ def read_jsonl_lists(source: InputSource, options: ReaderOptions) -> Iterator[li
 
 def block_bounds(path: Path, block_bytes: int | None = None) -> Iterator[tuple[int, int]]:
     """``[start, end)`` byte ranges of whole lines, about ``block_bytes`` (``BLOCK_BYTES``) each,
-    covering the file: each ends just after a newline (the last at the end of the file)."""
+    covering the file: each ends just after a newline (the last at the end of the file). The last
+    ``TAIL_BLOCKS`` blocks' worth is cut four times finer: workers then finish within a quarter of
+    a block of each other, not a whole one."""
     block_bytes = block_bytes or BLOCK_BYTES
     size = path.stat().st_size
     start = 0
     with open(path, "rb") as fh:
         while start < size:
-            end = min(start + block_bytes, size)
+            step = block_bytes if size - start > TAIL_BLOCKS * block_bytes else max(1, block_bytes // 4)
+            end = min(start + step, size)
             while end < size:
                 fh.seek(end - 1)
                 window = fh.read(1 << 16)

@@ -100,13 +100,18 @@ class ForkedCall(Generic[Result]):
     For work that would otherwise run in a thread across the fork of the scan's workers (a child
     forked while another thread holds a lock can deadlock): the SHA-256 of the inputs and the
     index runs on the core this process leaves idle while it starts up. Where no process can be
-    forked (no memory under strict overcommit, no process left), ``result()`` computes it here.
+    forked (no fork on the platform, no memory under strict overcommit, no process left),
+    ``result()`` computes it here.
     Use as a context manager: leaving it ends the process if its result was never asked for.
     """
 
     def __init__(self, function: Callable[..., Result], *args: object) -> None:
         self._call = (function, args)
-        context = multiprocessing.get_context("fork")
+        self._process: multiprocessing.process.BaseProcess | None = None
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:  # a platform without fork
+            return
         self._results, sending = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_call_and_send, args=(sending, os.getpid(), function, args), daemon=True
@@ -145,7 +150,7 @@ class ForkedCall(Generic[Result]):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self._results.closed:
+        if self._process is not None and not self._results.closed:
             self._end(stop=True)
 
 

@@ -94,3 +94,12 @@ def test_a_forked_call_that_cannot_fork_computes_here(monkeypatch: pytest.Monkey
         assert call.result() == (36, os.getpid())
     with ForkedCall(_fail_naming, "idx") as call, pytest.raises(IndexStoreError):
         call.result()
+
+
+def test_a_forked_call_without_fork_computes_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_such_method(method: str) -> None:
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_such_method)
+    with ForkedCall(_square_and_pid, 5) as call:
+        assert call.result() == (25, os.getpid())

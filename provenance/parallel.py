@@ -100,8 +100,9 @@ class ForkedCall(Generic[Result]):
     For work that would otherwise run in a thread across the fork of the scan's workers (a child
     forked while another thread holds a lock can deadlock): the SHA-256 of the inputs and the
     index runs on the core this process leaves idle while it starts up. Where no process can be
-    forked (no fork on the platform, no memory under strict overcommit, no process left),
-    ``result()`` computes it here.
+    forked (no fork on the platform, no memory under strict overcommit, no process left, or this
+    process is a daemonic worker, which multiprocessing forbids to have children), ``result()``
+    computes it here.
     Use as a context manager: leaving it ends the process if its result was never asked for.
     """
 
@@ -118,7 +119,7 @@ class ForkedCall(Generic[Result]):
         )
         try:
             self._process.start()
-        except OSError:
+        except (OSError, AssertionError):  # AssertionError: this is a daemonic process's child
             self._process = None
             self._results.close()
         sending.close()

@@ -103,3 +103,15 @@ def test_a_forked_call_without_fork_computes_here(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(multiprocessing, "get_context", no_such_method)
     with ForkedCall(_square_and_pid, 5) as call:
         assert call.result() == (25, os.getpid())
+
+
+def _forked_call_result() -> tuple[int, int]:
+    with ForkedCall(_square_and_pid, 4) as call:
+        return call.result()
+
+
+def test_a_forked_call_in_a_daemonic_worker_computes_there() -> None:
+    """multiprocessing forbids a daemonic process (a pool's worker) to start children."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        value, pid = pool.apply(_forked_call_result)
+    assert value == 16 and pid != os.getpid()

@@ -112,33 +112,29 @@ def distinct_items(tweets: list[str], n: int, rng: random.Random) -> list[str]:
     return items[:n]
 
 
-def _hwm_kb(pid: int) -> int:
-    """Peak resident memory (VmHWM) of one process in KiB; 0 once it has gone."""
+def _proc_kb(pid: int, file: str, field: str) -> int:
+    """A ``field: N kB`` line of ``/proc/PID/file``, in KiB; 0 once the process has gone."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        text = Path(f"/proc/{pid}/{file}").read_text()
     except OSError:
         return 0
-    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith(f"{field}:")), 0)
+
+
+def _tree_kb(pid: int, file: str, field: str) -> int:
+    """``_proc_kb`` summed over a process and its children."""
+    return sum(_proc_kb(proc, file, field) for proc in [pid, *_children(pid)])
 
 
 def _tree_hwm_kb(pid: int) -> int:
-    """Sum of the peak resident memory of a process and its children, in KiB."""
-    return sum(_hwm_kb(proc) for proc in [pid, *_children(pid)])
-
-
-def _pss_kb(pid: int) -> int:
-    """Proportional set size of one process in KiB (a page shared by k processes counts 1/k in
-    each); 0 once it has gone."""
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    return next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    """Sum of the peak resident memory (VmHWM) of a process and its children, in KiB."""
+    return _tree_kb(pid, "status", "VmHWM")
 
 
 def _tree_pss_kb(pid: int) -> int:
-    """The memory a process and its children use together now, in KiB: their summed PSS."""
-    return sum(_pss_kb(proc) for proc in [pid, *_children(pid)])
+    """The memory a process and its children use together now, in KiB: their summed proportional
+    set size (a page shared by k processes counts 1/k in each)."""
+    return _tree_kb(pid, "smaps_rollup", "Pss")
 
 
 def _children(pid: int) -> list[int]:

@@ -893,6 +893,52 @@ def _posting_ranges(found, keys, buckets, shift):  # numba-typed arguments
     return lo, hi
 
 
+@njit(cache=True, inline="always")
+def _cached_posting_ranges(found, keys, buckets, shift, cache, heavy_lo, heavy_above):  # numba-typed
+    """``_posting_ranges``, and for a heavy hash (over ``heavy_above`` postings) its number in
+    ``heavy_lo``, through ``cache``: rows ``(hash, lo, hi, heavy)`` indexed by the hash's low bits.
+
+    A text's found hashes are mostly the same few hundred thousand phrases ("one of the"), so most
+    are answered by one read of a row that stays in cache, where the postings cost two dependent
+    misses (bucket, then keys) and a heavy hash a binary search. A row whose hash differs is
+    replaced: the cache changes the time only, never the answer.
+    """
+    n = found.shape[0]
+    lo = np.empty(n, np.int64)
+    hi = np.empty(n, np.int64)
+    heavy = np.empty(n, np.int64)
+    missed = np.empty(n, np.int64)
+    low = np.uint64(cache.shape[0] - 1)
+    n_missed = 0
+    for j in range(n):
+        row = found[j] & low
+        if cache[row, 0] == found[j]:
+            lo[j], hi[j], heavy[j] = np.int64(cache[row, 1]), np.int64(cache[row, 2]), np.int64(cache[row, 3])
+        else:  # the bucket now, the keys in a second pass (independent loads overlap)
+            b = found[j] >> shift
+            lo[j], hi[j] = buckets[b], buckets[b + 1]
+            missed[n_missed] = j
+            n_missed += 1
+    for q in range(n_missed):
+        j = missed[q]
+        first = _lower_bound(keys, lo[j], hi[j], found[j])
+        hi[j] = _upper_bound(keys, first, hi[j], found[j])
+        lo[j] = first
+        heavy[j] = _lower_bound(heavy_lo, 0, heavy_lo.shape[0], first) if hi[j] - first > heavy_above else -1
+        row = found[j] & low
+        cache[row, 0], cache[row, 1] = found[j], np.uint64(first)
+        cache[row, 2], cache[row, 3] = np.uint64(hi[j]), np.uint64(heavy[j])
+    return lo, hi, heavy
+
+
+def empty_postings_cache(rows: int) -> np.ndarray:
+    """A cache for ``_cached_posting_ranges`` with ``rows`` rows (a power of two, at least 2): each
+    row's hash is one no hash indexed to that row can equal (its low bits differ from the row's)."""
+    cache = np.zeros((rows, 4), np.uint64)
+    cache[:, 0] = np.arange(rows, dtype=np.uint64) ^ np.uint64(1)
+    return cache
+
+
 @njit(cache=True, nogil=True)
 def posting_counts(hashes, keys, buckets, shift):  # numba-typed arguments
     """How many postings (items) each of ``hashes`` has in the sorted ``keys``."""
@@ -1014,6 +1060,7 @@ def anchor_kernel(
     seen,
     counter,
     touched,
+    cache,
 ):  # numba-typed arguments
     """Anchor candidates of a batch against one segment's postings (sorted by hash, then item).
 
@@ -1031,7 +1078,8 @@ def anchor_kernel(
     count. An item whose heavy hashes alone can reach its need (``dominated``) is counted in full,
     from the heavy hashes' ``dominated_items``.
     Same pairs as expanding every hash (tested), with a small share of the item counts: most
-    counts came from a few stock phrases held by thousands of items.
+    counts came from a few stock phrases held by thousands of items. ``cache`` (see
+    ``_cached_posting_ranges``) remembers the postings of recently found hashes across calls.
     """
     cap = 1024
     out_text = np.empty(cap, np.int64)
@@ -1044,11 +1092,11 @@ def anchor_kernel(
         seen[-1] += 1  # this text's stamp: seen[h] == stamp marks heavy hash h as in the text
         stamp = seen[-1]
         found = _filtered_distinct(hashes[start:stop], table, table_shift)
-        lo, hi = _posting_ranges(found, keys, buckets, shift)
+        lo, hi, heavy = _cached_posting_ranges(found, keys, buckets, shift, cache, heavy_lo, heavy_above)
         n_touched = 0
         for j in range(found.shape[0]):
             if hi[j] - lo[j] > heavy_above:
-                h = _lower_bound(heavy_lo, 0, heavy_lo.shape[0], lo[j])
+                h = heavy[j]
                 seen[h] = stamp
                 if hi[j] - lo[j] > max_postings:
                     continue

@@ -35,7 +35,11 @@ def two_segments(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, list[
 
 @pytest.mark.parametrize("max_postings", [1000, 8, 3])  # 3, 8: the common shingles are not expanded
 @pytest.mark.parametrize("heavy_above", [0, 1, 4, 16])  # 0: every hash is heavy
-def test_anchor_pairs_equal_set_arithmetic(two_segments, max_postings: int, heavy_above: int) -> None:
+@pytest.mark.parametrize("cache_rows_log2", [1, 18])  # 1: two rows, replaced at almost every lookup
+def test_anchor_pairs_equal_set_arithmetic(
+    two_segments, max_postings: int, heavy_above: int, cache_rows_log2: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PostingsLookup, "CACHE_ROWS_LOG2", cache_rows_log2)
     index, item_texts = two_segments
     assert len(index.segments) == 2
     rng = random.Random(1)
@@ -54,7 +58,7 @@ def test_anchor_pairs_equal_set_arithmetic(two_segments, max_postings: int, heav
     texts, found, shared, distinct = anchor_pairs(
         index, batch, 0.5, max_postings, ShingleFilter(index), lookups
     )
-    again = anchor_pairs(index, batch, 0.5, max_postings, ShingleFilter(index), lookups)
+    again = anchor_pairs(index, batch, 0.5, max_postings, ShingleFilter(index), lookups)  # cache filled
     assert all(np.array_equal(a, b) for a, b in zip(again, (texts, found, shared, distinct), strict=True))
     segment_of = np.searchsorted(index.offsets, np.arange(len(item_texts)), side="right") - 1
     df: dict[tuple[int, int], int] = {}  # postings per segment, as the search counts them

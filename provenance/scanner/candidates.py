@@ -97,6 +97,10 @@ class PostingsLookup:
     """A hash held by more items than this is heavy: its postings are not counted item by item
     (see ``kernels.anchor_kernel``). Tuning only: the pairs found are the same for any value."""
 
+    CACHE_ROWS_LOG2 = 18
+    """A worker's cache of found hashes' postings holds up to 2**18 rows (8 MB): on the benchmark
+    that answers most lookups (see ``kernels._cached_posting_ranges``). Tuning only."""
+
     def __init__(
         self, keys: np.ndarray, items: np.ndarray, item_shingles: np.ndarray, heavy_above: int = HEAVY_ABOVE
     ) -> None:
@@ -134,7 +138,7 @@ class PostingsLookup:
     def heavy(self, min_ratio: float, max_postings: int) -> HeavyTables:
         """The heavy hashes' tables for ``anchor_kernel`` (built on first use, in one pass over
         the keys and one over the heavy postings)."""
-        from ..kernels import heavy_tables, long_runs
+        from ..kernels import empty_postings_cache, heavy_tables, long_runs
 
         if (min_ratio, max_postings) not in self._heavy:
             above = min(self.heavy_above, max_postings)  # a common hash is never expanded
@@ -142,8 +146,9 @@ class PostingsLookup:
                 self._heavy_runs = (above, *long_runs(self.keys, above))
             _, lo, hi = self._heavy_runs
             tables = heavy_tables(self.items, lo, hi, max_postings, self.need(min_ratio))
+            rows = 1 << max(1, min(self.CACHE_ROWS_LOG2, int(np.ceil(np.log2(max(len(self.keys), 2))))))
             self._heavy[min_ratio, max_postings] = HeavyTables(
-                above, lo, *tables, seen=np.zeros(len(lo) + 1, np.int64)
+                above, lo, *tables, seen=np.zeros(len(lo) + 1, np.int64), cache=empty_postings_cache(rows)
             )
         return self._heavy[min_ratio, max_postings]
 
@@ -170,6 +175,8 @@ class HeavyTables:
     """...listed under each heavy hash that counts: ``dominated_items[dominated_starts[h]:...]``."""
     seen: np.ndarray
     """Scratch: the last text each heavy hash was seen in; the last entry counts the texts."""
+    cache: np.ndarray
+    """Scratch: recently found hashes' postings and heavy numbers (``kernels.empty_postings_cache``)."""
 
 
 def anchor_pairs(
@@ -210,6 +217,7 @@ def anchor_pairs(
             heavy.seen,
             lookup.counter,
             lookup.touched,
+            heavy.cache,
         )
         parts.append((texts, items + int(offset), shared, distinct))
     if not parts:

@@ -265,7 +265,7 @@ def text_shingle_hashes(
     text_ends = np.empty(len(texts), dtype=np.int64)
     fallback = np.zeros(len(texts), dtype=np.bool_)
     n, seed = shingles.n, shingles.seed
-    ring = np.empty(max(n, 1), dtype=np.uint64)
+    ring = np.empty(1 << max(n - 1, 0).bit_length(), dtype=np.uint64)  # a power of two >= n
     args = (*tables(), cps, classes, np.uint64(seed), np.int64(n), scratch, ring, out, text_ends, fallback)
     total = text_shingles_kernel(data, offsets, *args)
     hashes, bounds = out[:total], np.concatenate(([0], text_ends))

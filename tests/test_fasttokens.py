@@ -148,10 +148,18 @@ def test_other_normaliser_options_use_the_reference() -> None:
     assert fast.offsets.tolist() == [0, 2, 2, 3]
 
 
-@pytest.mark.parametrize("config", [ShingleConfig(), ShingleConfig(n=1), ShingleConfig(n=5, seed=7)])
+@pytest.mark.parametrize(
+    "config",
+    [ShingleConfig(), ShingleConfig(n=1), ShingleConfig(n=2), ShingleConfig(n=4), ShingleConfig(n=5, seed=7)],
+)
 def test_shingle_texts_equals_shingle_batch(config: ShingleConfig) -> None:
     rng = random.Random(config.n)
     texts = ["the quick brown fox", "", "a b", "RT @x: Straße &amp; 東京は晴れ https://t.co/q", "e\u0301 x"]
+    # ASCII words of every length around the hash's 4- and 8-byte steps and its 32-byte stripes,
+    # and the same with a non-ASCII letter or an upper-case one (folded) somewhere inside
+    texts += [" ".join("qwertyuiopasdfghjklzxcvbnm1234567890QWERTY"[:size] for size in range(1, 43))]
+    texts += [" ".join(("x" * size)[:k] + letter + ("y" * size)[k:] for size in range(1, 36)) for k, letter in
+              [(0, "é"), (3, "Ö"), (7, "K")]]  # fmt: skip
     texts += ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 25))) for _ in range(3000)]
     fast = shingle_texts(texts, config=config)
     reference = shingle_batch([tokenize(t) for t in texts], config)

@@ -41,6 +41,9 @@ STARTER_AFTER = 0x80
 '´' or '¨'), which equals the whole text's NFKC only where the next code point is a starter; the
 kernels take it where that one is ASCII or the text ends, and leave the text to the reference
 otherwise."""
+AMPERSAND = 0x40
+"""Added to the fold length of '&' alone: it keeps '&' off the kernels' one-read ASCII path, so that
+``text_shingles_kernel`` can stop at an '&' that may start an HTML entity at no cost elsewhere."""
 _TABLE_SIZE = 0x10000
 _EMOJI = range(0x1F000, 0x1FB00)
 _SINGLE_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]")
@@ -112,6 +115,8 @@ def _table(codepoints: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not parts and cp < _TABLE_SIZE and (parts := _spacing_accent(cp)):
             lengths[row] = STARTER_AFTER
         lengths[row] += len(parts)
+        if cp == ord("&"):
+            lengths[row] |= AMPERSAND
         for k, (cls, folded) in enumerate(parts):
             classes[row, k], folds[row, k] = cls, folded
     return lengths, classes, folds
@@ -248,40 +253,74 @@ def text_shingle_hashes(
     texts: Sequence[str] | pa.Array, shingles: ShingleConfig, config: NormalizerConfig = DEFAULT_NORMALIZER
 ) -> tuple[np.ndarray, np.ndarray]:
     """``shingle_batch([tokenize(t) for t in texts], shingles)`` as ``(hashes, offsets)``, in one compiled
-    pass that never materialises the tokens (the texts the kernel cannot decide alone go through
-    the reference tokeniser). ``texts`` may be an Arrow string array: then only the texts that
-    need Python (an '&', or the reference) become Python strings."""
+    pass that never materialises the tokens. ``texts`` may be an Arrow string array: then only the
+    texts that need Python become Python strings. Those are the texts that may hold an HTML entity
+    (unescaped, then passed to the kernel again) and the texts the kernel cannot decide alone (the
+    reference tokeniser's)."""
+    import pyarrow as pa
 
-    from .kernels import text_shingles_kernel
     from .normalize import tokenize
     from .shingles import shingle_batch
 
     if not supported(config):
         batch = shingle_batch([tokenize(t, config) for t in _strings(texts)], shingles)
         return batch.hashes, batch.offsets
-    data, offsets, longest, cps, classes = _unescaped_utf8(texts)
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(list(texts), type=pa.large_string())
+    texts = texts.cast(pa.large_string())
+    hashes, bounds, fallback, escaped = _kernel_shingles(texts, shingles, entities=True)
+    if escaped.any():
+        rows = np.flatnonzero(escaped)
+        unescaped = [html.unescape(t) for t in texts.take(pa.array(rows)).to_pylist()]
+        again = _kernel_shingles(pa.array(unescaped, type=pa.large_string()), shingles, entities=False)
+        own = [again[0][again[1][k] : again[1][k + 1]] for k in range(len(rows))]
+        hashes, bounds = _spliced(hashes, bounds, rows, own)
+        fallback[rows] = again[2]
+    if fallback.any():
+        rows = np.flatnonzero(fallback)
+        own = [
+            shingle_batch([tokenize(text, config)], shingles).hashes
+            for text in _strings(texts.take(pa.array(rows)))
+        ]
+        hashes, bounds = _spliced(hashes, bounds, rows, own)
+    return hashes.copy(), bounds
+
+
+def _kernel_shingles(
+    texts: pa.Array, shingles: ShingleConfig, entities: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``text_shingles_kernel`` on a large-string array, as (hashes, offsets, fallback, escaped):
+    the texts flagged in either have no hashes. ``hashes`` is a view of a larger buffer."""
+    from .kernels import text_shingles_kernel
+
+    data, offsets = utf8_buffers(texts)
+    longest = int(np.diff(offsets).max()) if len(texts) else 0
+    cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
+    classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
     scratch = np.empty(4 * MAX_FOLD * longest + 16, dtype=np.uint8)
     out = np.empty(MAX_FOLD * int(offsets[-1] - offsets[0]) + len(texts) + 1, dtype=np.uint64)
     text_ends = np.empty(len(texts), dtype=np.int64)
-    fallback = np.zeros(len(texts), dtype=np.bool_)
+    fallback, escaped = np.zeros(len(texts), dtype=np.bool_), np.zeros(len(texts), dtype=np.bool_)
     n, seed = shingles.n, shingles.seed
     ring = np.empty(1 << max(n - 1, 0).bit_length(), dtype=np.uint64)  # a power of two >= n
-    args = (*tables(), cps, classes, np.uint64(seed), np.int64(n), scratch, ring, out, text_ends, fallback)
-    total = text_shingles_kernel(data, offsets, *args)
-    hashes, bounds = out[:total], np.concatenate(([0], text_ends))
-    if fallback.any():
-        pieces, counts, start = [], [], 0
-        for t in np.flatnonzero(fallback).tolist():
-            pieces.append(hashes[bounds[start] : bounds[t]])
-            counts.extend(np.diff(bounds[start : t + 1]).tolist())
-            own = shingle_batch([tokenize(_strings(texts[t : t + 1])[0], config)], shingles).hashes
-            pieces.append(own)
-            counts.append(len(own))
-            start = t + 1
-        pieces.append(hashes[bounds[start] :])
-        counts.extend(np.diff(bounds[start:]).tolist())
-        hashes, bounds = np.concatenate(pieces), np.concatenate(([0], np.cumsum(counts)))
-    return hashes.copy(), bounds.astype(np.int64)
+    work = (cps, classes, np.uint64(seed), np.int64(n), scratch, ring)
+    total = text_shingles_kernel(data, offsets, *tables(), *work, out, text_ends, fallback, entities, escaped)
+    return out[:total], np.concatenate(([0], text_ends)).astype(np.int64), fallback, escaped
+
+
+def _spliced(
+    hashes: np.ndarray, bounds: np.ndarray, rows: np.ndarray, own: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Texts' hashes (text ``t``'s are ``hashes[bounds[t]:bounds[t + 1]]``) with the texts ``rows``
+    (ascending, none of them with hashes yet) given their ``own``."""
+    counts = np.diff(bounds)
+    counts[rows] = [len(piece) for piece in own]
+    pieces, start = [], 0
+    for t, piece in zip(rows.tolist(), own, strict=True):
+        pieces += [hashes[bounds[start] : bounds[t]], piece]
+        start = t + 1
+    pieces.append(hashes[bounds[start] :])
+    return np.concatenate(pieces).astype(np.uint64, copy=False), np.concatenate(([0], np.cumsum(counts)))
 
 
 def _strings(texts: Sequence[str] | pa.Array) -> list[str]:

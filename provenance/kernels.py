@@ -253,7 +253,7 @@ def _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji
     """Append the folded form of ``cp`` at ``cps[m:]``; returns how many code points it gave, or
     0 when the kernel cannot decide it alone."""
     if cp < 0x10000:
-        n = np.int64(len_bmp[cp] & 0x7F)  # without STARTER_AFTER (checked by the caller)
+        n = np.int64(len_bmp[cp] & 0x3F)  # without the flags (checked by the caller)
         for k in range(n):
             cps[m + k] = fold_bmp[cp, k]
             classes[m + k] = cls_bmp[cp, k]
@@ -279,15 +279,29 @@ def _needs_reference_after(cp, len_bmp, data, p, end):  # numba-typed arguments
     return cp < 0x10000 and len_bmp[cp] >= 0x80 and p < end and data[p] >= 0x80
 
 
+_NEEDS_REFERENCE, _HOLDS_ENTITY = -1, -2
+
+
+@njit(cache=True, inline="always")
+def _entity_after(data, p, end):  # numba-typed arguments
+    """Whether the '&' before ``p`` may start an entity ``html.unescape`` replaces: '#' or an ASCII
+    letter follows (every HTML5 entity name starts with one)."""
+    if p >= end:
+        return False
+    c = data[p]
+    return c == 0x23 or (0x41 <= (c & 0xDF) <= 0x5A)
+
+
 @njit(cache=True)
 def _decode(
-    data, p, end, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes
+    data, p, end, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes, entities
 ):  # numba
-    """Decode one text into folded code points and classes; -1 when it needs the reference."""
+    """Decode one text into folded code points and classes; ``_NEEDS_REFERENCE`` when it needs the
+    reference, and with ``entities``, ``_HOLDS_ENTITY`` at an '&' that may start an entity."""
     m = 0
     while p < end:
         b0 = data[p]
-        if b0 < 0x80 and len_bmp[b0] == 1:  # ASCII: one table read
+        if b0 < 0x80 and len_bmp[b0] == 1:  # ASCII: one table read ('&' is flagged, so not here)
             cps[m] = fold_bmp[b0, 0]
             classes[m] = cls_bmp[b0, 0]
             m += 1
@@ -299,9 +313,11 @@ def _decode(
             classes[m] = cls_bmp[cp, 0]
             m += 1
             continue
+        if entities and cp == 0x26 and _entity_after(data, p, end):
+            return _HOLDS_ENTITY
         n = _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes)
         if n == 0 or _needs_reference_after(cp, len_bmp, data, p, end):
-            return -1
+            return _NEEDS_REFERENCE
         m += n
     return m
 
@@ -356,7 +372,7 @@ def _decode_with_sources(
             continue
         n = _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji, cps, classes)
         if n == 0 or _needs_reference_after(cp, len_bmp, data, p, end):
-            return -1
+            return _NEEDS_REFERENCE
         if n != 1:
             changed = True
         for j in range(m, m + n):
@@ -579,6 +595,7 @@ def tokenize_kernel(
             fold_emoji,
             cps,
             classes,
+            False,
         )
         if m < 0:
             fallback[t] = True
@@ -633,13 +650,17 @@ def text_shingles_kernel(
     out,
     text_ends,
     fallback,
+    entities,
+    escaped,
 ):
     """Shingle hashes of every text straight from its UTF-8: ``tokenize_kernel``'s tokens, each
     hashed with XXH64 as it ends (an ASCII word from its code points, any other token from its
     UTF-8 in ``scratch``; never stored), combined as ``shingle_kernel`` combines them (``ring``
     holds a power of two of them, at least ``n``). Text ``t``'s hashes end at
-    ``out[text_ends[t]]``; texts that need the reference tokeniser get ``fallback`` and no hashes.
-    Returns the number of hashes."""
+    ``out[text_ends[t]]``; texts that need the reference tokeniser get ``fallback`` and no hashes,
+    and with ``entities``, texts that may hold an HTML entity get ``escaped`` and no hashes (the
+    caller unescapes them and passes them again without ``entities``). Returns the number of
+    hashes."""
     n_out = 0
     last = ring.shape[0] - 1  # a mask, not a modulo: a division per token cost 6% of the kernel
     for t in range(offsets.shape[0] - 1):
@@ -655,9 +676,13 @@ def text_shingles_kernel(
             fold_emoji,
             cps,
             classes,
+            entities,
         )
         if m < 0:
-            fallback[t] = True
+            if m == _HOLDS_ENTITY:
+                escaped[t] = True
+            else:
+                fallback[t] = True
             text_ends[t] = n_out
             continue
         _strip(cps, classes, m)

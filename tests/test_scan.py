@@ -161,6 +161,29 @@ def test_the_report_reads_the_rows_the_matches_table_holds(
         assert [type(v) for v in row.values()] == [type(v) for v in table_row.values()]
 
 
+def test_the_collector_stays_paused_until_the_report_is_written(
+    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Collections would traverse every row of the evidence while the report is built; the
+    collector is back on when ``scan`` returns."""
+    import gc
+
+    import provenance.scanner as scanner_module
+
+    enabled = []
+    write_report = scanner_module.write_scan_report
+
+    def capture(*args):  # noqa: ANN002, ANN202
+        enabled.append(gc.isenabled())
+        return write_report(*args)
+
+    monkeypatch.setattr(scanner_module, "write_scan_report", capture)
+    assert gc.isenabled()
+    scan([world["train"]], world["root"] / "idx", tmp_path / "out", jobs=1)
+    assert enabled == [False]
+    assert gc.isenabled()
+
+
 def test_blocks_read_as_columns_give_what_the_records_give(world: dict, tmp_path: Path) -> None:
     """With several jobs, workers read blocks pyarrow can parse as Arrow columns (only texts that
     match become Python strings); the evidence equals the one-job scan's, which reads records."""

@@ -99,6 +99,7 @@ def scan_command(
 
     Exits 0 when the scan completes, whatever it finds; the evidence is written to --out.
     """
+    from provenance.parallel import paused_gc
     from provenance.scanner import ScanOptions, scan
 
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
@@ -110,11 +111,12 @@ def scan_command(
         include_low_information=include_low_information,
         strict=strict,
     )
-    with progress_bar("scanning") as progress:
-        result = scan(
-            inputs, index, out, reader_options=options, options=scan_options, jobs=jobs, progress=progress
-        )
-    _print_summary(result)
+    with paused_gc():  # as ``scan`` does, to the end of the summary (see there)
+        with progress_bar("scanning") as progress:
+            result = scan(
+                inputs, index, out, reader_options=options, options=scan_options, jobs=jobs, progress=progress
+            )
+        _print_summary(result)
 
 
 def _print_summary(result: ScanResult) -> None:

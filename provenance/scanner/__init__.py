@@ -179,9 +179,26 @@ def scan(
     Writes ``matches.parquet``, ``items.parquet`` and ``manifest.json`` (each atomically). The same
     inputs and options give byte-identical evidence tables whatever the number of ``jobs``.
     """
+    # The cyclic collector stays paused to the end, not only while records stream through: the
+    # rows (a dict per match) hold no cycles, and each collection the evidence tables and the
+    # report trigger would traverse them all (0.5-0.7 s of the end of a scan at 20,000 matches).
+    with paused_gc():
+        return _scan(
+            inputs, index, out, reader_options or ReaderOptions(), options or ScanOptions(), jobs, progress
+        )
+
+
+def _scan(
+    inputs: Sequence[str | Path],
+    index: str | Path,
+    out: str | Path,
+    reader_options: ReaderOptions,
+    options: ScanOptions,
+    jobs: int | None,
+    progress: ProgressCallback,
+) -> ScanResult:
+    """``scan``, the collector paused."""
     started, started_at = time.monotonic(), _now()
-    reader_options = reader_options or ReaderOptions()
-    options = options or ScanOptions()
     jobs = jobs or default_jobs()
     opened = Index.open(index, verify_checksums=False)
     sources = discover(inputs, reader_options)
@@ -195,13 +212,10 @@ def scan(
             progress(update)
             warmup.progressed(update)
 
-        with paused_gc():
-            for output in _scan_outputs(
-                opened.path, sources, reader_options, options, jobs, progressed, tally
-            ):
-                warmup.result_in()
-                counts.add(output.counts)
-                rows.extend(output.rows)
+        for output in _scan_outputs(opened.path, sources, reader_options, options, jobs, progressed, tally):
+            warmup.result_in()
+            counts.add(output.counts)
+            rows.extend(output.rows)
         warmup.start()
         counts.records_read = tally.records_read
         counts.skipped = len(tally.skipped)

@@ -128,19 +128,31 @@ class Scanner:
         self.n = self.params.shingles.n
         self.item_shingles = self.index.item_shingle_counts().astype(np.int64)
         segments = self.index.segments
-        with ThreadPoolExecutor(max_workers=1) as reader:  # Parquet and the kernels release the GIL
-            items = reader.submit(self.index.items, ITEM_COLUMNS)
+        # Parquet and the kernels release the GIL: the items and the band tables are read in a
+        # thread while this one loads the kernels and builds the postings' tables (joined before
+        # any worker is forked).
+        with ThreadPoolExecutor(max_workers=1) as helper:
+            items = helper.submit(self.index.items, ITEM_COLUMNS)
             self.shingle_filter = ShingleFilter(self.index)
+            bands = helper.submit(lambda: [BandLookup(s.band_keys, s.band_items) for s in segments])
             self.lookups = [
                 PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles)) for s in segments
             ]
-            self.bands = [BandLookup(s.band_keys, s.band_items) for s in segments]
+            for lookup in self.lookups:
+                lookup.heavy(float(self.min_ratio), int(options.max_postings))  # as anchor_pairs asks
+            self.bands = bands.result()
             self.items = items.result()
         self.item_tokens = self.items.column("n_tokens").to_numpy()
         # One value at a time: a one-row slice of the table costs three times more.
         self._item_columns = {name: self.items.column(name) for name in self.items.column_names}
         self._analysed: dict[int, tuple[AnalysedText, np.ndarray]] = {}
         self._item_fields: dict[int, dict] = {}  # a stock phrase's item matches hundreds of pages
+
+    @property
+    def min_ratio(self) -> float:
+        """The share of an item's shingles a text must hold to be its anchor candidate: the lower of
+        the containment and Jaccard thresholds (either can make a match)."""
+        return min(self.options.min_containment, self.options.min_jaccard)
 
     def item(self, number: int) -> tuple[AnalysedText, np.ndarray]:
         """The analysed text of item ``number`` and its distinct shingle hashes (cached)."""
@@ -193,7 +205,7 @@ class Scanner:
         found = find_candidates(
             self.index,
             batch,
-            min(opts.min_containment, opts.min_jaccard),
+            self.min_ratio,
             opts.max_postings,
             opts.lsh_max_shingles,
             self.shingle_filter,

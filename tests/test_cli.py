@@ -343,3 +343,18 @@ def test_python_dash_m_help_is_light() -> None:
     probe = "import sys, provenance.cli; print(sorted(m for m in ('numpy', 'pyarrow') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert loaded.stdout.strip() == "[]", "the CLI package must import numpy/pyarrow lazily"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["no-such-command"]])
+def test_the_objects_left_at_exit_are_frozen(argv: list[str]) -> None:
+    """The interpreter's last collection would traverse every object left (half a second after a
+    scan): ``main`` freezes them first, whether the command succeeds or fails."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "from provenance.cli import main\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+        f"sys.argv = ['provenance', *{argv!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().endswith("frozen True"), result.stdout + result.stderr

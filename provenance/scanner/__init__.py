@@ -223,45 +223,45 @@ def _scan(
     matches = matches_table(rows, options)
     match_rows = rows  # sorted and completed by ``matches_table``: ``matches.to_pylist()`` (tested)
     items = items_found_table(matches)
-    matched_records = len({(r["dataset_file"], r["dataset_row"]) for r in rows})
-    manifest = {
-        "schema_version": EVIDENCE_SCHEMA_VERSION,
-        "tool": {"name": "provenance", "version": __version__},
-        "command": "scan",
-        "parameters": {"scan": options.describe(), "reader": _reader_description(reader_options)},
-        "index": {
-            "path": opened.path.as_posix(),
-            "resolved_path": opened.path.resolve().as_posix(),
-            "digest": opened.digest(),
-            "items": opened.n_items,
-            "params": opened.manifest["params"],
-            "corpora": [
-                {k: c.get(k) for k in ("name", "license", "owner", "terms_url", "indexed")}
-                for c in opened.manifest["corpora"]
-            ],
-        },
-        "inputs": inputs_described,
-        "counts": {
-            **asdict(counts),
-            "matches": matches.num_rows,
-            "matches_weak": int(sum(matches.column("weak").to_pylist())),
-            "items_found": items.num_rows,
-        },
-        "shares": _shares(counts, matched_records),
-        "skipped": _skipped_summary(tally.skipped),
-        "run": {
-            "started_at": started_at,
-            "finished_at": _now(),
-            "seconds": round(time.monotonic() - started, 3),
-            "jobs": jobs,
-            "working_directory": Path.cwd().as_posix(),
-        },
-    }
-    out_dir = Path(out)
-    write_scan_outputs(out_dir, matches, items, manifest)
     warmup.join()
     # The report's evidence digest (canonical JSON of every row, 0.4-0.8 s for 20,000 matches) is
-    # computed in a forked process while this one draws the report's plots.
+    # computed in a process forked now, while this one writes the evidence and draws the report.
     with ForkedCall(tables_digest, match_rows, items) as digest:
+        matched_records = len({(r["dataset_file"], r["dataset_row"]) for r in rows})
+        manifest = {
+            "schema_version": EVIDENCE_SCHEMA_VERSION,
+            "tool": {"name": "provenance", "version": __version__},
+            "command": "scan",
+            "parameters": {"scan": options.describe(), "reader": _reader_description(reader_options)},
+            "index": {
+                "path": opened.path.as_posix(),
+                "resolved_path": opened.path.resolve().as_posix(),
+                "digest": opened.digest(),
+                "items": opened.n_items,
+                "params": opened.manifest["params"],
+                "corpora": [
+                    {k: c.get(k) for k in ("name", "license", "owner", "terms_url", "indexed")}
+                    for c in opened.manifest["corpora"]
+                ],
+            },
+            "inputs": inputs_described,
+            "counts": {
+                **asdict(counts),
+                "matches": matches.num_rows,
+                "matches_weak": int(sum(matches.column("weak").to_pylist())),
+                "items_found": items.num_rows,
+            },
+            "shares": _shares(counts, matched_records),
+            "skipped": _skipped_summary(tally.skipped),
+            "run": {
+                "started_at": started_at,
+                "finished_at": _now(),
+                "seconds": round(time.monotonic() - started, 3),
+                "jobs": jobs,
+                "working_directory": Path.cwd().as_posix(),
+            },
+        }
+        out_dir = Path(out)
+        write_scan_outputs(out_dir, matches, items, manifest)
         write_scan_report(out_dir, manifest, matches, items, match_rows, digest.result)
     return ScanResult(out_dir, matches, items, manifest, counts, tally.skipped)

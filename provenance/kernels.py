@@ -91,7 +91,9 @@ def _merge(acc, v):  # numba-typed arguments
 
 @njit(cache=True, inline="always")
 def _xxh64(data, p, end, seed):  # numba-typed arguments
-    """XXH64 of ``data[p:end]`` (the reference algorithm)."""
+    """XXH64 of ``data[p:end]`` (the reference algorithm). ``data`` may also be code points, all
+    below 0x80: then it hashes their bytes, read in registers (a word made of bytes just stored one
+    by one would wait for the stores to drain: the shingle kernel ran 5% slower)."""
     length = end - p
     if length >= 32:
         v1, v2, v3, v4 = seed + _P1 + _P2, seed + _P2, seed, seed - _P1
@@ -115,62 +117,12 @@ def _xxh64(data, p, end, seed):  # numba-typed arguments
     while p < end:
         h = _rotl(h ^ (np.uint64(data[p]) * _P5), 11) * _P1
         p += 1
-    return _xxh64_avalanche(h)
-
-
-@njit(cache=True, inline="always")
-def _xxh64_avalanche(h):  # numba-typed arguments
     h ^= h >> np.uint64(33)
     h *= _P2
     h ^= h >> np.uint64(29)
     h *= _P3
     h ^= h >> np.uint64(32)
     return h
-
-
-@njit(cache=True, inline="always")
-def _codes8(cps, p):  # numba-typed arguments
-    """``_read8`` of the bytes ``cps[p:p + 8]`` (code points below 0x80)."""
-    return (
-        np.uint64(cps[p])
-        | (np.uint64(cps[p + 1]) << np.uint64(8))
-        | (np.uint64(cps[p + 2]) << np.uint64(16))
-        | (np.uint64(cps[p + 3]) << np.uint64(24))
-        | (np.uint64(cps[p + 4]) << np.uint64(32))
-        | (np.uint64(cps[p + 5]) << np.uint64(40))
-        | (np.uint64(cps[p + 6]) << np.uint64(48))
-        | (np.uint64(cps[p + 7]) << np.uint64(56))
-    )
-
-
-@njit(cache=True, inline="always")
-def _codes4(cps, p):  # numba-typed arguments
-    return (
-        np.uint64(cps[p])
-        | (np.uint64(cps[p + 1]) << np.uint64(8))
-        | (np.uint64(cps[p + 2]) << np.uint64(16))
-        | (np.uint64(cps[p + 3]) << np.uint64(24))
-    )
-
-
-@njit(cache=True, inline="always")
-def _xxh64_short_ascii(cps, p, end, seed):  # numba-typed arguments
-    """``_xxh64`` of the bytes ``cps[p:end]``: fewer than 32 code points, all below 0x80.
-
-    Read from the code points in registers: written to a buffer byte by byte and read back as a
-    word, they stall the load that would forward from the stores (the kernel ran 5% slower).
-    """
-    h = seed + _P5 + np.uint64(end - p)
-    while p + 8 <= end:
-        h = _rotl(h ^ _round(np.uint64(0), _codes8(cps, p)), 27) * _P1 + _P4
-        p += 8
-    if p + 4 <= end:
-        h = _rotl(h ^ (_codes4(cps, p) * _P1), 23) * _P2 + _P3
-        p += 4
-    while p < end:
-        h = _rotl(h ^ (np.uint64(cps[p]) * _P5), 11) * _P1
-        p += 1
-    return _xxh64_avalanche(h)
 
 
 @njit(cache=True, nogil=True)
@@ -698,8 +650,8 @@ def text_shingles_kernel(
                 while j < m and classes[j] == _WORD:
                     wide |= cps[j]
                     j += 1
-                if wide < 0x80 and j - i < 32:  # ASCII: its code points are its bytes
-                    token = _xxh64_short_ascii(cps, i, j, seed)
+                if wide < 0x80:  # ASCII: its code points are its bytes
+                    token = _xxh64(cps, i, j, seed)
                 else:
                     b = 0
                     for q in range(i, j):

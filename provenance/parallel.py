@@ -30,11 +30,13 @@ Result = TypeVar("Result")
 
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while records stream through (restored on exit).
+    """Pause the cyclic garbage collector while records stream through, and while their evidence
+    is written (restored on exit).
 
-    Records, batches and results hold no reference cycles, so reference counting frees them; the
-    collector would only rescan the batches in flight, again and again (about a third of the time
-    it takes to read a JSON Lines corpus). Workers forked meanwhile inherit the pause.
+    Records, batches, results and evidence rows hold no reference cycles, so reference counting
+    frees them; the collector would only rescan the batches in flight, again and again (about a
+    third of the time it takes to read a JSON Lines corpus), and then every row held. Workers
+    forked meanwhile inherit the pause.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -181,7 +181,7 @@ def scan(
     """
     # The cyclic collector stays paused to the end, not only while records stream through: the
     # rows (a dict per match) hold no cycles, and each collection the evidence tables and the
-    # report trigger would traverse them all (0.5-0.7 s of the end of a scan at 20,000 matches).
+    # report trigger would traverse them all (0.5-0.8 s of the end of a scan at 20,000 matches).
     with paused_gc():
         return _scan(
             inputs, index, out, reader_options or ReaderOptions(), options or ScanOptions(), jobs, progress

@@ -168,9 +168,14 @@ def _unescaped_utf8(
     """The texts (strings, or an Arrow string array read straight from the input), HTML entities
     unescaped (the normaliser's first step), as a UTF-8 buffer with each text's offsets in it, the
     longest text's length in bytes, and code point and class work arrays for it."""
-    arr = _unescaped_array(texts)
-    data, offsets = utf8_buffers(arr)
-    longest = int(np.diff(offsets).max()) if len(arr) else 0
+    return _utf8_and_work_arrays(_unescaped_array(texts))
+
+
+def _utf8_and_work_arrays(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """A large-string array's UTF-8 buffer and offsets, its longest text's length in bytes, and
+    code point and class work arrays for it."""
+    data, offsets = utf8_buffers(texts)
+    longest = int(np.diff(offsets).max()) if len(texts) else 0
     cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
     classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
     return data, offsets, longest, cps, classes
@@ -293,10 +298,7 @@ def _kernel_shingles(
     the texts flagged in either have no hashes. ``hashes`` is a view of a larger buffer."""
     from .kernels import text_shingles_kernel
 
-    data, offsets = utf8_buffers(texts)
-    longest = int(np.diff(offsets).max()) if len(texts) else 0
-    cps = np.empty(MAX_FOLD * longest + 1, dtype=np.int64)
-    classes = np.empty(MAX_FOLD * longest + 1, dtype=np.uint8)
+    data, offsets, longest, cps, classes = _utf8_and_work_arrays(texts)
     scratch = np.empty(4 * MAX_FOLD * longest + 16, dtype=np.uint8)
     out = np.empty(MAX_FOLD * int(offsets[-1] - offsets[0]) + len(texts) + 1, dtype=np.uint64)
     text_ends = np.empty(len(texts), dtype=np.int64)

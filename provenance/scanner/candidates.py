@@ -130,6 +130,7 @@ class PostingsLookup:
     def need(self, min_ratio: float) -> np.ndarray:
         """Per item, the shared shingles that reach ``min_ratio`` of its own (``shared >= ratio *
         shingles`` holds exactly when ``shared >= ceil(ratio * shingles)``), in the counter's type."""
+        min_ratio = float(min_ratio)
         if min_ratio not in self._need:
             needed = np.ceil(min_ratio * self.item_shingles.astype(np.float64))
             self._need[min_ratio] = np.maximum(needed, 1).astype(self.counter.dtype)
@@ -140,6 +141,7 @@ class PostingsLookup:
         the keys and one over the heavy postings)."""
         from ..kernels import empty_postings_cache, heavy_tables, long_runs
 
+        min_ratio, max_postings = float(min_ratio), int(max_postings)  # one entry per value, any type
         if (min_ratio, max_postings) not in self._heavy:
             above = min(self.heavy_above, max_postings)  # a common hash is never expanded
             if self._heavy_runs is None or self._heavy_runs[0] != above:
@@ -193,7 +195,7 @@ def anchor_pairs(
 
     parts = []
     for lookup, offset in zip(lookups, index.offsets[:-1], strict=True):
-        heavy = lookup.heavy(float(min_ratio), int(max_postings))
+        heavy = lookup.heavy(min_ratio, max_postings)
         texts, items, shared, distinct = anchor_kernel(
             batch.hashes,
             batch.offsets,
@@ -203,7 +205,7 @@ def anchor_pairs(
             lookup.buckets,
             lookup.shift,
             lookup.items,
-            lookup.need(float(min_ratio)),
+            lookup.need(min_ratio),
             int(max_postings),
             heavy.above,
             heavy.lo,

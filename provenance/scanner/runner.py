@@ -139,7 +139,7 @@ class Scanner:
                 PostingsLookup(s.shingle_keys, s.shingle_items, np.asarray(s.item_shingles)) for s in segments
             ]
             for lookup in self.lookups:
-                lookup.heavy(float(self.min_ratio), int(options.max_postings))  # as anchor_pairs asks
+                lookup.heavy(self.min_ratio, options.max_postings)
             self.bands = bands.result()
             self.items = items.result()
         self.item_tokens = self.items.column("n_tokens").to_numpy()

@@ -241,7 +241,7 @@ def _entity_after(data, p, end):  # numba-typed arguments
     if p >= end:
         return False
     c = data[p]
-    return c == 0x23 or (0x41 <= (c & 0xDF) <= 0x5A)
+    return c == 0x23 or (0x41 <= (c & 0xDF) <= 0x5A)  # fasttokens._ENTITY_STARTS (tested equal)
 
 
 @njit(cache=True)

@@ -248,3 +248,16 @@ def test_real_tweets_and_pages(shared_real) -> None:
     fallbacks = assert_same_tokens(texts)
     assert fallbacks < 0.02 * len(texts)
     assert assert_same_spans(texts[::10]) < 0.1 * len(texts[::10])
+
+
+def test_the_kernel_and_the_arrow_path_agree_on_what_may_start_an_entity() -> None:
+    """Two places decide whether an '&' may start an HTML entity: the shingle kernel (byte by byte)
+    and the numpy search the other kernels' callers run first. They must agree on every byte."""
+    import numpy as np
+
+    from provenance.fasttokens import _ENTITY_STARTS
+    from provenance.kernels import _entity_after
+
+    data = np.arange(256, dtype=np.uint8)
+    assert [_entity_after(data, b, 256) for b in range(256)] == _ENTITY_STARTS.tolist()
+    assert not _entity_after(data, 256, 256)  # an '&' at the end starts nothing

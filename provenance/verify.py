@@ -85,10 +85,11 @@ class HashedText:
         return " ".join(self.tokens[position : position + self.n])
 
     def positions_of(self, hashes: np.ndarray) -> list[int]:
-        """The positions, in order, whose shingle hash is one of ``hashes``."""
+        """The positions, in order, whose shingle hash is one of ``hashes`` (sorted uint64, as
+        ``np.unique`` gives them)."""
         from .kernels import positions_holding
 
-        return positions_holding(self.hashes, np.unique(np.asarray(hashes, dtype=np.uint64))).tolist()
+        return positions_holding(self.hashes, hashes).tolist()
 
     @cached_property
     def distinct_shingles(self) -> int:
@@ -179,8 +180,9 @@ def compare(item: AnalysedText, doc: AnalysedText, n: int) -> PairEvidence | Non
 
 def compare_hashed(item: AnalysedText, item_hashes: np.ndarray, doc: HashedText) -> PairEvidence | None:
     """``compare(item, analyse(doc.text), n)`` (tested equal), building the training text's shingle
-    strings only where its hash is one of the item's ``item_hashes``: two equal strings have equal
-    hashes, so every shared string is among them, and each is checked as a string."""
+    strings only where its hash is one of the item's ``item_hashes`` (its distinct shingle hashes,
+    sorted): two equal strings have equal hashes, so every shared string is among them, and each
+    is checked as a string."""
     strings = {p: doc.shingle(p) for p in doc.positions_of(item_hashes)}
     positions = [p for p, s in strings.items() if s in item.shingle_set]
     if not positions:

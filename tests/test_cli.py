@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -358,3 +359,28 @@ def test_the_objects_left_at_exit_are_frozen(argv: list[str]) -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().endswith("frozen True"), result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc (Linux)")
+@pytest.mark.parametrize(("preset", "expected"), [(None, "1"), ("3", "3")])
+def test_blas_thread_pools_are_not_started(preset: str | None, expected: str) -> None:
+    """``main`` asks OpenBLAS for one thread (numpy's would spin a thread per core through a
+    scan's start-up); numpy imported after it starts no thread. A user's own setting is kept."""
+    probe = (
+        "import atexit, os, sys\n"
+        "from provenance.cli import main\n"
+        "def threads():\n"
+        "    import numpy\n"
+        "    print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))\n"
+        "atexit.register(threads)\n"
+        "sys.argv = ['provenance', '--version']\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    setting, threads = result.stdout.split()[-2:]
+    assert setting == expected, result.stderr
+    if preset is None:
+        assert threads == "1"

@@ -7,6 +7,7 @@ error translation live in ``common``. Heavy modules are imported inside the comm
 from __future__ import annotations
 
 import gc
+import os
 from typing import Annotated
 
 import typer
@@ -55,6 +56,10 @@ def _root(
 
 def main() -> None:
     """Entry point of the ``provenance`` script and of ``python -m provenance``."""
+    # numpy's OpenBLAS, and scipy's that numba loads, each start a thread per core that spins for a
+    # while: 0.2-0.5 s of CPU taken from a scan's start-up. Nothing here calls BLAS. Read when
+    # numpy is imported, which the commands do lazily, after this line; a user's value is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         app(prog_name="provenance")
     finally:

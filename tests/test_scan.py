@@ -320,3 +320,28 @@ def test_characters_of_arrow_texts_are_code_points() -> None:
         part = texts[start : start + size]
         assert _characters(array.slice(start, size)) == sum(map(len, part)) == _characters(part)
     assert _characters(pa.array(texts)) == sum(map(len, texts))  # not large: pyarrow counts
+
+
+def test_a_small_item_cache_changes_nothing_but_memory(
+    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers keep at most ``ITEM_CACHE`` analysed items (or one batch's new ones, if more); the
+    evidence is the same when it holds two."""
+    from provenance.scanner import runner
+
+    calls = []
+    make_room = runner._make_room
+
+    def noted(cache: dict, limit: int, adding: int) -> None:
+        before = len(cache)
+        make_room(cache, limit, adding)
+        calls.append((before, len(cache), adding))
+
+    monkeypatch.setattr(runner.Scanner, "ITEM_CACHE", 2)
+    monkeypatch.setattr(runner, "_make_room", noted)
+    options = ScanOptions(batch_records=4)
+    scan([world["train"]], world["root"] / "idx", tmp_path / "small", jobs=1, options=options)
+    for name in ("matches.parquet", "items.parquet"):
+        assert (tmp_path / "small" / name).read_bytes() == (world["root"] / "out" / name).read_bytes()
+    assert all(after + adding <= max(2, adding) for _, after, adding in calls)
+    assert any(after < before for before, after, _ in calls)

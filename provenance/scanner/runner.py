@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -121,6 +122,12 @@ _SCANNER: Scanner | None = None
 class Scanner:
     """Holds the open index and the per-item data a worker needs."""
 
+    ITEM_CACHE = 16_384
+    """Licensed items a worker keeps analysed, and their fields, for the next text that matches
+    them (a stock phrase's item matches hundreds of pages). Bounded, so a worker's memory stays
+    flat however many distinct items a scan meets: the oldest half is dropped when full (a few
+    KB each). Tuning only: results are the same for any value."""
+
     def __init__(self, index_path: Path, options: ScanOptions) -> None:
         self.index = Index.open(index_path, verify_checksums=False)
         self.options = options
@@ -146,7 +153,7 @@ class Scanner:
         # One value at a time: a one-row slice of the table costs three times more.
         self._item_columns = {name: self.items.column(name) for name in self.items.column_names}
         self._analysed: dict[int, tuple[AnalysedText, np.ndarray]] = {}
-        self._item_fields: dict[int, dict] = {}  # a stock phrase's item matches hundreds of pages
+        self._item_fields: dict[int, dict] = {}
 
     @property
     def min_ratio(self) -> float:
@@ -165,6 +172,7 @@ class Scanner:
         new = sorted({number for number in numbers if number not in self._analysed})
         if not new:
             return
+        _make_room(self._analysed, self.ITEM_CACHE, len(new))
         column = self._item_columns["text"]  # chunked: ``take`` would join the chunks on every call
         texts = [column[number].as_py() for number in new]
         tokens, spans = tokens_with_spans(texts, self.params.normalizer)
@@ -294,6 +302,7 @@ class Scanner:
         file, row, line, doc_id, text = record
         item = self._item_fields.get(number)
         if item is None:
+            _make_room(self._item_fields, self.ITEM_CACHE, 1)
             item = {name: column[number].as_py() for name, column in self._item_columns.items()}
             self._item_fields[number] = item
         item_start, item_end, doc_start, doc_end = spans
@@ -330,6 +339,15 @@ class Scanner:
             "item_content_hash": item["content_hash"],
             "doc_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         }
+
+
+def _make_room(cache: dict, limit: int, adding: int) -> None:
+    """Drop the oldest entries of ``cache`` (at least half of ``limit``) when ``adding`` more
+    would not fit in ``limit``."""
+    excess = len(cache) + adding - limit
+    if excess > 0:
+        for key in list(itertools.islice(cache, max(excess, limit // 2))):
+            del cache[key]
 
 
 def _characters(texts: list[str] | pa.Array) -> int:

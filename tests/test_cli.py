@@ -379,7 +379,8 @@ def test_blas_thread_pools_are_not_started(preset: str | None, expected: str) ->
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     if preset is not None:
         env["OPENBLAS_NUM_THREADS"] = preset
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    command = [sys.executable, "-c", probe]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     setting, threads = result.stdout.split()[-2:]
     assert setting == expected, result.stderr
     if preset is None:

@@ -12,11 +12,12 @@ Sections (each prints ratios, so the result holds on a noisy machine):
    3-grams, ``MinHash.bulk``, ``MinHashLSH.insert``) vs ``provenance index build``: items/s, peak
    RSS, bytes per item.
 3. scan: end-to-end MB/s of training text (read, normalise, shingle, look up, verify, write) at
-   several sizes and with 1 and 2 jobs, against the index of section 2; peak RSS for each.
+   several sizes and with 1 and 2 jobs, against the index of section 2; peak RSS for each. Every
+   scan runs three times, in turns; the fastest is reported with the median and every run.
 
 Data: real tweets and documents from ../shared/data/real, read where they lie; the generated
 JSONL files go to bench/work/ (git-ignored). Results: bench/results/speed.json.
-Run: python bench/speed.py [--items N] [--sizes 250,500,1000] [--quick]
+Run: python bench/speed.py [--items N] [--sizes 250,500,1000] [--scan-rounds 3] [--quick]
 """
 
 from __future__ import annotations
@@ -144,22 +145,31 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+PSS_EVERY = 1.0
+"""Seconds between two readings of the processes' PSS. Reading ``smaps_rollup`` walks a process's
+page tables: 25 ms of CPU for a scan's three processes, so every 50 ms it took a quarter of a core
+from the process being measured (12% of this 2-core machine). Once a second it takes 1.3%."""
+
+
 def peak_rss_mb(command: list[str]) -> tuple[float, float, float]:
     """Run a process; return (seconds, peak resident memory in MB of it and its workers, peak of
     their summed PSS in MB).
 
-    Memory is sampled from /proc every 50 ms. The first measure sums each process's VmHWM (a
-    high-water mark that exec resets, whereas wait4's ru_maxrss would count the memory this
-    benchmark process had when it forked): pages a forked child shares with its parent count in
-    both, whenever each peaked. The second is the highest total PSS seen at one moment, which
-    counts a shared page once (it can miss a peak shorter than 50 ms).
+    The first measure sums each process's VmHWM (a high-water mark that exec resets, whereas
+    wait4's ru_maxrss would count the memory this benchmark process had when it forked), read from
+    /proc every 50 ms (0.6 ms of CPU a reading): pages a forked child shares with its parent count
+    in both, whenever each peaked. The second is the highest total PSS seen at one moment, which
+    counts a shared page once, read every ``PSS_EVERY`` seconds (it can miss a shorter peak).
     """
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = peak_pss = 0
+    pss_read = -PSS_EVERY
     while proc.poll() is None:
         peak = max(peak, _tree_hwm_kb(proc.pid))
-        peak_pss = max(peak_pss, _tree_pss_kb(proc.pid))
+        if time.perf_counter() - pss_read >= PSS_EVERY:
+            pss_read = time.perf_counter()
+            peak_pss = max(peak_pss, _tree_pss_kb(proc.pid))
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
@@ -316,10 +326,20 @@ def write_training(docs: list[str], items: list[str], path: Path, megabytes: int
     return row
 
 
+SCAN_ROUNDS = 3
+"""Every scan runs this many times, the configurations taking turns (each once, then each again):
+this machine's speed drifts by a third within minutes, and a slow moment can only add time. The
+fastest run is reported, with the median and every run's time; memory is the highest of any run."""
+
+
 def bench_scan(
-    index: Path, docs: list[str], items: list[str], sizes: list[int], rng: random.Random
+    index: Path,
+    docs: list[str],
+    items: list[str],
+    sizes: list[int],
+    rng: random.Random,
+    rounds: int = SCAN_ROUNDS,
 ) -> list[dict]:
-    runs = []
     # Every training set is written before any scan is timed: a 1 GB scan right after its file was
     # written (and fsynced) took 25.4 s, and 22.3 s when run again.
     written = {}
@@ -336,44 +356,48 @@ def bench_scan(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for megabytes in sizes:
-        path, records = written[megabytes]
-        text_mb = path.stat().st_size / 1e6
-        for jobs in (1, 2) if megabytes == sizes[0] else (2,):
+    configurations = [(mb, jobs) for mb in sizes for jobs in ((1, 2) if mb == sizes[0] else (2,))]
+    measured: dict[tuple[int, int], list[tuple[float, float, float, int]]] = {c: [] for c in configurations}
+    for round_number in range(1, rounds + 1):
+        for megabytes, jobs in configurations:
+            path = written[megabytes][0]
             out = WORK / f"scan_{megabytes}_{jobs}"
-            seconds, rss, pss = peak_rss_mb(
-                [
-                    *PROVENANCE,
-                    "scan",
-                    str(path),
-                    "--index",
-                    str(index),
-                    "--out",
-                    str(out),
-                    "--jobs",
-                    str(jobs),
-                ]
-            )
-            manifest = json.loads((out / "manifest.json").read_text())
-            runs.append(
-                {
-                    "megabytes": round(text_mb, 1),
-                    "records": records,
-                    "jobs": jobs,
-                    "seconds": round(seconds, 1),
-                    "mb_per_s": round(text_mb / seconds, 2),
-                    "mb_per_s_per_core": round(text_mb / seconds / jobs, 2),
-                    "peak_rss_mb": round(rss),
-                    "peak_pss_mb": round(pss),
-                    "matches": manifest["counts"]["matches"],
-                }
-            )
+            command = [*PROVENANCE, "scan", str(path), "--index", str(index), "--out", str(out)]
+            seconds, rss, pss = peak_rss_mb([*command, "--jobs", str(jobs)])
+            matches = json.loads((out / "manifest.json").read_text())["counts"]["matches"]
+            measured[(megabytes, jobs)].append((seconds, rss, pss, matches))
+            text_mb = path.stat().st_size / 1e6
             print(
-                f"  scan {text_mb:7.1f} MB jobs={jobs}: {seconds:7.1f} s, {text_mb / seconds:6.2f} MB/s, "
-                f"RSS {rss:6.0f} MB (PSS {pss:6.0f} MB), {manifest['counts']['matches']} matches",
+                f"  [{round_number}/{rounds}] scan {text_mb:7.1f} MB jobs={jobs}: {seconds:7.1f} s, "
+                f"{text_mb / seconds:6.2f} MB/s, RSS {rss:6.0f} MB (PSS {pss:6.0f} MB), {matches} matches",
                 flush=True,
             )
-    return runs
+    return [_scan_result(mb, jobs, written[mb], measured[(mb, jobs)]) for mb, jobs in configurations]
+
+
+def _scan_result(megabytes: int, jobs: int, written: tuple[Path, int], runs: list[tuple]) -> dict:
+    """One configuration's fastest run, every run's time, and the highest memory of any run."""
+    path, records = written
+    text_mb = path.stat().st_size / 1e6
+    times = [run[0] for run in runs]
+    matches = {run[3] for run in runs}
+    if len(matches) != 1:
+        raise SystemExit(f"the {megabytes} MB scan found different matches in its runs: {sorted(matches)}")
+    seconds = min(times)
+    return {
+        "megabytes": round(text_mb, 1),
+        "records": records,
+        "jobs": jobs,
+        "seconds": round(seconds, 1),
+        "seconds_runs": [round(t, 2) for t in times],
+        "seconds_median": round(float(np.median(times)), 2),
+        "mb_per_s": round(text_mb / seconds, 2),
+        "mb_per_s_per_core": round(text_mb / seconds / jobs, 2),
+        "mb_per_s_per_core_median": round(text_mb / float(np.median(times)) / jobs, 2),
+        "peak_rss_mb": round(max(run[1] for run in runs)),
+        "peak_pss_mb": round(max(run[2] for run in runs)),
+        "matches": matches.pop(),
+    }
 
 
 def main() -> None:
@@ -382,13 +406,16 @@ def main() -> None:
         "--items", type=int, default=1_000_000, help="index size (real tweets, made distinct)"
     )
     parser.add_argument("--sizes", default="250,500,1000", help="training set sizes in MB (comma-separated)")
+    parser.add_argument(
+        "--scan-rounds", type=int, default=SCAN_ROUNDS, help="runs of every scan (the fastest is reported)"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if not REAL.is_dir():
         sys.exit(f"needs the real data in {REAL}")
     if args.quick:
-        args.items, args.sizes = 5000, "1,2"
+        args.items, args.sizes, args.scan_rounds = 5000, "1,2", 1
         if args.out == RESULTS:  # a smoke test does not replace the recorded results
             args.out = WORK / "speed_quick.json"
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -422,7 +449,7 @@ def main() -> None:
         flush=True,
     )
     print("3. scan:", flush=True)
-    results["scan"] = bench_scan(index, docs, items, sizes, rng)
+    results["scan"] = bench_scan(index, docs, items, sizes, rng, args.scan_rounds)
     results["seconds"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")

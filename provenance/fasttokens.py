@@ -288,7 +288,8 @@ def text_shingle_hashes(
             for text in _strings(texts.take(pa.array(rows)))
         ]
         hashes, bounds = _spliced(hashes, bounds, rows, own)
-    return hashes.copy(), bounds
+    # still a view of the kernel's buffer (sized for the worst case) unless texts were spliced in
+    return (hashes.copy() if hashes.base is not None else hashes), bounds
 
 
 def _kernel_shingles(

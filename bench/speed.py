@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -357,22 +358,32 @@ def bench_scan(
         stderr=subprocess.DEVNULL,
     )
     configurations = [(mb, jobs) for mb in sizes for jobs in ((1, 2) if mb == sizes[0] else (2,))]
-    measured: dict[tuple[int, int], list[tuple[float, float, float, int]]] = {c: [] for c in configurations}
+    measured: dict[tuple[int, int], list[tuple]] = {c: [] for c in configurations}
     for round_number in range(1, rounds + 1):
         for megabytes, jobs in configurations:
             path = written[megabytes][0]
             out = WORK / f"scan_{megabytes}_{jobs}"
             command = [*PROVENANCE, "scan", str(path), "--index", str(index), "--out", str(out)]
+            cpu_before = _children_cpu_s()
             seconds, rss, pss = peak_rss_mb([*command, "--jobs", str(jobs)])
+            cpu = _children_cpu_s() - cpu_before
             matches = json.loads((out / "manifest.json").read_text())["counts"]["matches"]
-            measured[(megabytes, jobs)].append((seconds, rss, pss, matches))
+            measured[(megabytes, jobs)].append((seconds, rss, pss, matches, cpu))
             text_mb = path.stat().st_size / 1e6
             print(
                 f"  [{round_number}/{rounds}] scan {text_mb:7.1f} MB jobs={jobs}: {seconds:7.1f} s, "
-                f"{text_mb / seconds:6.2f} MB/s, RSS {rss:6.0f} MB (PSS {pss:6.0f} MB), {matches} matches",
+                f"{text_mb / seconds:6.2f} MB/s, {cpu:6.1f} CPU s, RSS {rss:6.0f} MB (PSS {pss:6.0f} MB), "
+                f"{matches} matches",
                 flush=True,
             )
     return [_scan_result(mb, jobs, written[mb], measured[(mb, jobs)]) for mb, jobs in configurations]
+
+
+def _children_cpu_s() -> float:
+    """User and system CPU seconds of this process's finished children (a scan's workers and
+    forked helpers included: it waits for them)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _scan_result(megabytes: int, jobs: int, written: tuple[Path, int], runs: list[tuple]) -> dict:
@@ -384,6 +395,7 @@ def _scan_result(megabytes: int, jobs: int, written: tuple[Path, int], runs: lis
     if len(matches) != 1:
         raise SystemExit(f"the {megabytes} MB scan found different matches in its runs: {sorted(matches)}")
     seconds = min(times)
+    cpu = [run[4] for run in runs]
     return {
         "megabytes": round(text_mb, 1),
         "records": records,
@@ -394,6 +406,8 @@ def _scan_result(megabytes: int, jobs: int, written: tuple[Path, int], runs: lis
         "mb_per_s": round(text_mb / seconds, 2),
         "mb_per_s_per_core": round(text_mb / seconds / jobs, 2),
         "mb_per_s_per_core_median": round(text_mb / float(np.median(times)) / jobs, 2),
+        "cpu_seconds_runs": [round(c, 2) for c in cpu],
+        "mb_per_cpu_second": round(text_mb / min(cpu), 2),
         "peak_rss_mb": round(max(run[1] for run in runs)),
         "peak_pss_mb": round(max(run[2] for run in runs)),
         "matches": matches.pop(),

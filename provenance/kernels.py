@@ -916,6 +916,14 @@ def _filtered_distinct(hashes, table, shift):  # numba-typed arguments
 
 
 @njit(cache=True, inline="always")
+def _narrow_to_key(keys, lo, hi, j, value):  # numba-typed arguments
+    """Narrow ``[lo[j], hi[j])``, a bucket of the sorted ``keys``, to the run of ``value`` in it."""
+    first = _lower_bound(keys, lo[j], hi[j], value)
+    hi[j] = _upper_bound(keys, first, hi[j], value)
+    lo[j] = first
+
+
+@njit(cache=True, inline="always")
 def _posting_ranges(found, keys, buckets, shift):  # numba-typed arguments
     """``[lo, hi)`` of each hash's postings: all bucket reads first, then all key searches
     (independent loads overlap; one pass per hash would wait on each cache miss in turn)."""
@@ -926,9 +934,7 @@ def _posting_ranges(found, keys, buckets, shift):  # numba-typed arguments
         lo[j] = buckets[b]
         hi[j] = buckets[b + 1]
     for j in range(found.shape[0]):
-        first = _lower_bound(keys, lo[j], hi[j], found[j])
-        hi[j] = _upper_bound(keys, first, hi[j], found[j])
-        lo[j] = first
+        _narrow_to_key(keys, lo, hi, j, found[j])
     return lo, hi
 
 
@@ -960,12 +966,10 @@ def _cached_posting_ranges(found, keys, buckets, shift, cache, heavy_lo, heavy_a
             n_missed += 1
     for q in range(n_missed):
         j = missed[q]
-        first = _lower_bound(keys, lo[j], hi[j], found[j])
-        hi[j] = _upper_bound(keys, first, hi[j], found[j])
-        lo[j] = first
-        heavy[j] = _lower_bound(heavy_lo, 0, heavy_lo.shape[0], first) if hi[j] - first > heavy_above else -1
+        _narrow_to_key(keys, lo, hi, j, found[j])
+        heavy[j] = _lower_bound(heavy_lo, 0, heavy_lo.shape[0], lo[j]) if hi[j] - lo[j] > heavy_above else -1
         row = found[j] & low
-        cache[row, 0], cache[row, 1] = found[j], np.uint64(first)
+        cache[row, 0], cache[row, 1] = found[j], np.uint64(lo[j])
         cache[row, 2], cache[row, 3] = np.uint64(hi[j]), np.uint64(heavy[j])
     return lo, hi, heavy
 

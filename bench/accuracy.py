@@ -23,9 +23,9 @@ from accuracy_plant import COPY_MIN_WORDS, Bench, BenchConfig, Planted, build_be
 
 from provenance import ScanOptions, scan  # noqa: E402
 from provenance.index import CorpusInfo, build_index  # noqa: E402
-from provenance.normalize import tokenize  # noqa: E402
 from provenance.readers import ReaderOptions  # noqa: E402
-from provenance.shingles import shingle_strings  # noqa: E402
+from provenance.text.normalize import tokenize  # noqa: E402
+from provenance.text.shingles import shingle_strings  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / "work"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import accuracy_data as data
 
-from provenance.normalize import tokenize, tokenize_with_spans
+from provenance.text.normalize import tokenize, tokenize_with_spans
 
 MIN_PLANT_WORDS = 5
 """Planted positives are items of at least this many normalised words."""

@@ -15,8 +15,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from provenance.normalize import tokenize
-from provenance.shingles import shingle_strings
+from provenance.text.normalize import tokenize
+from provenance.text.shingles import shingle_strings
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 

@@ -88,7 +88,7 @@ def distinct_items(tweets: list[str], n: int, rng: random.Random) -> list[str]:
     """``n`` item texts that the index keeps all of: the real tweets, then word-shuffled copies of
     them, each with words left after normalisation and a normalised text of its own (the index
     keeps one item per normalised text)."""
-    from provenance.fasttokens import tokenize_texts
+    from provenance.text.tokens import tokenize_texts
 
     items: list[str] = []
     seen: set[str] = set()
@@ -195,8 +195,8 @@ def best_of(repeats: int, run):  # noqa: ANN001, ANN201
 
 
 def bench_signatures(tweets: list[str], docs: list[str]) -> dict:
-    from provenance.shingles import shingle_batch
-    from provenance.sketch import minhash_signatures
+    from provenance.text.minhash import minhash_signatures
+    from provenance.text.shingles import shingle_batch
 
     minhash_signatures(shingle_batch([["warm", "up", "the", "kernels"]]))  # numba compile/cache load
     return {
@@ -207,15 +207,15 @@ def bench_signatures(tweets: list[str], docs: list[str]) -> dict:
 def _signatures_on(texts: list[str]) -> dict:
     from datasketch import MinHash
 
-    from provenance.normalize import tokenize
-    from provenance.shingles import (
+    from provenance.text.minhash import minhash_signatures, signatures_of_joined, signatures_of_tokens
+    from provenance.text.normalize import tokenize
+    from provenance.text.shingles import (
         join_tokens,
         shingle_batch,
         shingle_hash32,
         shingle_strings,
         shingles_of_joined,
     )
-    from provenance.sketch import minhash_signatures, signatures_of_joined, signatures_of_tokens
 
     tokens = [tokenize(t) for t in texts]
     shingles = [[s.encode("utf-8") for s in shingle_strings(t, 3)] for t in tokens]  # untimed

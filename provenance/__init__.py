@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from provenance.version import __version__ as __version__
 
 _API = {
     "CorpusInfo", "Index", "IndexParams", "NormalizerConfig", "ReaderOptions", "ScanOptions", "ScanResult",
@@ -19,7 +19,7 @@ _API = {
 
 def __getattr__(name: str) -> Any:
     if name in _API:
-        from . import api
+        from provenance import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'provenance' has no attribute {name!r}")

@@ -8,11 +8,19 @@
 
 from __future__ import annotations
 
-from .audit import VerifyReport, verify_scan
-from .index import CorpusInfo, Index, IndexParams, add_to_index, build_index, compact_index, index_info
-from .normalize import NormalizerConfig, normalize, tokenize
-from .readers import ReaderOptions, read_records
-from .scanner import ScanOptions, ScanResult, scan
+from provenance.evidence.rederive import VerifyReport, verify_scan
+from provenance.index import (
+    CorpusInfo,
+    Index,
+    IndexParams,
+    add_to_index,
+    build_index,
+    compact_index,
+    index_info,
+)
+from provenance.readers import ReaderOptions, read_records
+from provenance.scanner.pipeline import ScanOptions, ScanResult, scan
+from provenance.text.normalize import NormalizerConfig, normalize, tokenize
 
 __all__ = [
     "CorpusInfo",

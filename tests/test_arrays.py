@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from provenance.arrays import stable_argsort, unique_values
+from provenance.text.arrays import stable_argsort, unique_values
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 1000, 200_000])

@@ -10,7 +10,7 @@ from synthetic import write_jsonl
 
 from provenance.index import CorpusInfo, Index, add_to_index, build_index
 from provenance.scanner.candidates import BandLookup, PostingsLookup, ShingleFilter, anchor_pairs, lsh_pairs
-from provenance.shingles import shingle_texts
+from provenance.text.shingles import shingle_texts
 
 WORDS = [f"w{i}" for i in range(60)]
 COMMON = "one of the best things"  # in every item: its shingles are common
@@ -83,8 +83,8 @@ def test_anchor_pairs_equal_set_arithmetic(
 
 
 def test_lsh_pairs_equal_a_search_of_every_band(two_segments) -> None:
-    from provenance.lsh import band_keys
-    from provenance.sketch import minhash_signatures
+    from provenance.text.lsh import band_keys
+    from provenance.text.minhash import minhash_signatures
 
     index, item_texts = two_segments
     rng = random.Random(3)

@@ -15,10 +15,10 @@ import pytest
 from gate_world import OPEN_ROWS, PROPRIETARY, PROPRIETARY_ROWS, build_world
 
 from provenance import scan
-from provenance.gate import CheckReport, evaluate
-from provenance.policy import Policy
-from provenance.writers import markdown_summary
-from provenance.writers.check_output import RENDERERS, CheckFormat, RenderOptions, render
+from provenance.check.evaluate import CheckReport, evaluate
+from provenance.check.formats import summary as markdown_summary
+from provenance.check.formats.interface import RENDERERS, CheckFormat, RenderOptions, render
+from provenance.check.policy import Policy
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_POLICY = """

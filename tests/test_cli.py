@@ -277,7 +277,7 @@ def test_interrupt_exits_130(data: dict[str, Path], monkeypatch: pytest.MonkeyPa
 
 
 def test_verify_passes_then_catches_tampering(data: dict[str, Path]) -> None:
-    pytest.importorskip("provenance.audit")
+    pytest.importorskip("provenance.evidence.rederive")
     _, index = _build(data)
     _, out = _scan(data, index)
     ok = invoke("verify", out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provenance.evidence import ITEM_FIELDS, MATCH_FIELDS
+from provenance.evidence.schema import ITEM_FIELDS, MATCH_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -32,7 +32,7 @@ def test_cli_defaults_are_the_library_defaults() -> None:
     import inspect
 
     from provenance.cli.scan import scan_command
-    from provenance.scanner import ScanOptions
+    from provenance.scanner.pipeline import ScanOptions
 
     defaults = ScanOptions()
     params = inspect.signature(scan_command).parameters

@@ -7,8 +7,8 @@ from collections import defaultdict
 
 import pyarrow as pa
 
-from provenance.evidence import ITEM_SCHEMA, MATCH_SCHEMA
-from provenance.writers.evidence_files import items_found_table
+from provenance.evidence.files import items_found_table
+from provenance.evidence.schema import ITEM_SCHEMA, MATCH_SCHEMA
 
 
 def items_by_definition(rows: list[dict]) -> pa.Table:

@@ -115,7 +115,7 @@ def test_custom_fields_and_meta_fields(tmp_path, monkeypatch) -> None:
 def _read_in_blocks(path: Path, options: ReaderOptions) -> list:
     """Every block read on its own, then shifted as the scan shifts them."""
     from provenance.readers import read_block
-    from provenance.records import Record, SkippedRecord
+    from provenance.readers.records import Record, SkippedRecord
 
     items, positions, lines = [], 0, 0
     for source in discover([path], options):
@@ -165,7 +165,7 @@ CLEAN_LINES = [
 @pytest.mark.parametrize("seed", range(12))
 def test_block_columns_hold_what_read_block_reads(tmp_path, seed: int) -> None:
     from provenance.readers import read_block
-    from provenance.records import Record
+    from provenance.readers.records import Record
 
     rng = random.Random(seed)
     pool = CLEAN_LINES if seed % 3 else LINES  # some blocks need the line reader: no columns then

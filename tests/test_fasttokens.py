@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from provenance.fasttokens import token_spans, tokenize_texts, tokens_with_spans
-from provenance.normalize import NormalizerConfig, tokenize, tokenize_with_spans
-from provenance.shingles import ShingleConfig, shingle_batch, shingle_texts
+from provenance.text.normalize import NormalizerConfig, tokenize, tokenize_with_spans
+from provenance.text.shingles import ShingleConfig, shingle_batch, shingle_texts
+from provenance.text.tokens import token_spans, tokenize_texts, tokens_with_spans
 
 PIECES = [
     "http://", "https://", "www.", "t.co/", "RT", "rt", " ", "  ", "\t", "\n", "@", "#", ":", "&amp;", "&lt;",
@@ -177,7 +177,7 @@ def test_a_text_unescape_leaves_alone_has_no_chunk_that_unescapes() -> None:
 
     import numpy as np
 
-    from provenance.fasttokens import _spans_of_unescaped_chunks
+    from provenance.text.tokens import _spans_of_unescaped_chunks
 
     rng = random.Random(12)
     pieces = [
@@ -215,7 +215,7 @@ def test_arrow_texts_are_unescaped_as_strings_are() -> None:
 
     import pyarrow as pa
 
-    from provenance.fasttokens import _may_hold_entities
+    from provenance.text.tokens import _may_hold_entities
 
     rng = random.Random(11)
     texts = ["Q & A", "AT&T", "&amp;", "x &", "amp; y", "&#39;", "&#x27;", "& #39;", "&&lt;", "a&", "b"]
@@ -255,8 +255,8 @@ def test_the_kernel_and_the_arrow_path_agree_on_what_may_start_an_entity() -> No
     and the numpy search the other kernels' callers run first. They must agree on every byte."""
     import numpy as np
 
-    from provenance.fasttokens import _ENTITY_STARTS
-    from provenance.kernels import _entity_after
+    from provenance.text.token_kernels import _entity_after
+    from provenance.text.tokens import _ENTITY_STARTS
 
     data = np.arange(256, dtype=np.uint8)
     assert [_entity_after(data, b, 256) for b in range(256)] == _ENTITY_STARTS.tolist()

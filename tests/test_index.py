@@ -11,10 +11,10 @@ from synthetic import tweets, write_jsonl
 
 from provenance.errors import IndexStoreError, UsageError
 from provenance.index import CorpusInfo, Index, add_to_index, build_index, compact_index, index_info
-from provenance.lsh import band_keys
-from provenance.normalize import tokenize
-from provenance.shingles import shingle_batch, shingle_strings
-from provenance.sketch import minhash_signatures
+from provenance.text.lsh import band_keys
+from provenance.text.minhash import minhash_signatures
+from provenance.text.normalize import tokenize
+from provenance.text.shingles import shingle_batch, shingle_strings
 
 CORPUS = CorpusInfo("synthetic", "LicenseRef-Test", owner="Test Owner")
 
@@ -229,7 +229,7 @@ def test_workers_reading_blocks_build_the_same_segment(tmp_path: Path, cut_block
 def test_content_hashes_and_distinct_shingles_of_a_batch_match_their_definitions() -> None:
     from provenance.index.params import IndexParams
     from provenance.index.segment import analyse_texts, content_hash
-    from provenance.normalize import normalize
+    from provenance.text.normalize import normalize
 
     texts = [r["text"] for r in tweets(40)] + [
         "https://t.co/x @only",

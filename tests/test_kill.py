@@ -1,6 +1,6 @@
 """Killing a build, add or compact at any step leaves the previous index intact and readable.
 
-Each write step calls ``provenance.faults.checkpoint``; with ``PROVENANCE_KILL_AT=N`` the child
+Each write step calls ``provenance.atomic.checkpoint``; with ``PROVENANCE_KILL_AT=N`` the child
 process SIGKILLs itself at step N. After every kill the index must open with all checksums verified
 and hold exactly the previous state or exactly the new one.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provenance.normalize import NormalizerConfig, normalize, tokenize, tokenize_with_spans
+from provenance.text.normalize import NormalizerConfig, normalize, tokenize, tokenize_with_spans
 
 CASES = [
     ("Hello &amp; WORLD", "hello world"),
@@ -58,7 +58,7 @@ def test_tokenisers_agree_on_real_text(shared_real) -> None:
 
 def reference_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Every whitespace-delimited chunk folded on its own, joined by single spaces (the definition)."""
-    from provenance.normalize import _CHUNK_RE, _TOKEN_RE, DEFAULT_NORMALIZER, _fold, _strip
+    from provenance.text.normalize import _CHUNK_RE, _TOKEN_RE, DEFAULT_NORMALIZER, _fold, _strip
 
     pieces: list[str] = []
     starts: list[int] = []
@@ -81,7 +81,7 @@ def reference_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 def test_chunk_spans_equal_the_definition_on_tricky_text() -> None:
     import random
 
-    from provenance.normalize import spans_by_chunks
+    from provenance.text.normalize import spans_by_chunks
 
     pieces = [
         "ß",
@@ -116,7 +116,7 @@ def test_chunk_spans_equal_the_definition_on_tricky_text() -> None:
 def test_span_fast_path_equals_chunked_spans(shared_real) -> None:
     import json
 
-    from provenance.normalize import spans_by_chunks
+    from provenance.text.normalize import spans_by_chunks
 
     lines = (shared_real / "web_docs_extracted" / "web_docs.jsonl").read_text(encoding="utf-8").splitlines()
     tweets = json.loads((shared_real / "trump_condensed_2009_2016" / "condensed_2015.json").read_text())

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from provenance.engines.local import ForkedCall, map_in_order
 from provenance.errors import IndexStoreError
-from provenance.parallel import ForkedCall, map_in_order
 
 
 def _square_and_pid(x: int) -> tuple[int, int]:
@@ -34,7 +34,7 @@ def test_a_single_item_or_one_job_stays_in_this_process() -> None:
 def test_paused_gc_pauses_and_restores_the_collector() -> None:
     import gc
 
-    from provenance.parallel import paused_gc
+    from provenance.engines.local import paused_gc
 
     assert gc.isenabled()
     with paused_gc():

@@ -12,11 +12,11 @@ from gate_world import OPEN, OPEN_ROWS, PROPRIETARY, PROPRIETARY_ROWS, build_wor
 from synthetic import write_jsonl
 
 from provenance import scan
-from provenance.baseline import entries_from
+from provenance.check.baseline import entries_from
+from provenance.check.evaluate import evaluate
+from provenance.check.policy import Baseline, Limit, Policy, PolicyError, WeakHandling, find_policy
 from provenance.errors import UsageError
-from provenance.gate import evaluate
 from provenance.licenses import allowed, matches, pattern_error
-from provenance.policy import Baseline, Limit, Policy, PolicyError, WeakHandling, find_policy
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +281,7 @@ def test_inline_accepted_entries_and_unused_ones(world: dict) -> None:
 
 
 def test_policy_baseline_key_is_relative_to_the_policy(world: dict, tmp_path: Path) -> None:
-    from provenance.baseline import write_baseline
+    from provenance.check.baseline import write_baseline
 
     write_baseline(world["out"], tmp_path / "accepted.toml", "reviewed")
     path = write_policy(

@@ -27,7 +27,7 @@ from provenance.readers import (
 )
 from provenance.readers.common import parse_date
 from provenance.readers.detect import classify_json_object
-from provenance.records import Record, SkippedRecord
+from provenance.readers.records import Record, SkippedRecord
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LICENSED = FIXTURES / "licensed"

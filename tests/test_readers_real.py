@@ -15,7 +15,7 @@ import pytest
 
 from provenance.errors import InputError
 from provenance.readers import ReaderOptions, discover, read_records, read_source
-from provenance.records import Record, SkippedRecord
+from provenance.readers.records import Record, SkippedRecord
 
 pytestmark = pytest.mark.shared_data
 

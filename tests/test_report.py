@@ -11,12 +11,12 @@ import pytest
 from report_world import IMG, SCRIPT, build_world, run_scan
 from typer.testing import CliRunner
 
-from provenance.audit import verify_scan
 from provenance.cli import app
 from provenance.cli.report import REPORT_FORMATS
-from provenance.report import REPORT_FILE, REPORT_SCHEMA_VERSION, load_report
-from provenance.writers import markdown
-from provenance.writers.interface import MODULES, ReportFormat, render
+from provenance.evidence.rederive import verify_scan
+from provenance.report.formats import markdown
+from provenance.report.formats.interface import MODULES, ReportFormat, render
+from provenance.report.model import REPORT_FILE, REPORT_SCHEMA_VERSION, load_report
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from report_world import build_world, run_scan
 
-from provenance.report import REPORT_FILE
+from provenance.report.model import REPORT_FILE
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

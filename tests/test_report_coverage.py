@@ -26,8 +26,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from provenance import ScanOptions, scan, tokenize
-from provenance.coverage import DetectionModel
 from provenance.index import CorpusInfo, build_index
+from provenance.report.detection import DetectionModel
 
 REPO = Path(__file__).resolve().parents[1]
 ACCURACY = REPO / "bench" / "results" / "accuracy.json"

@@ -13,8 +13,8 @@ import pytest
 from synthetic import document, planted_training_set, tweets, write_jsonl
 
 from provenance import ScanOptions, scan
-from provenance.audit import verify_scan
-from provenance.evidence import MATCH_SCHEMA
+from provenance.evidence.rederive import verify_scan
+from provenance.evidence.schema import MATCH_SCHEMA
 from provenance.index import CorpusInfo, build_index
 
 LICENSE = "LicenseRef-X-Developer-Agreement"
@@ -138,7 +138,7 @@ def test_the_report_reads_the_rows_the_matches_table_holds(
 ) -> None:
     """The report (and its digest) reads the scan's own rows, not ``matches.to_pylist()``: they
     must be the same, value for value, type for type, key for key, whichever reader made them."""
-    import provenance.scanner as scanner_module
+    import provenance.scanner.pipeline as scanner_module
 
     seen = {}
     write_report = scanner_module.write_scan_report
@@ -168,7 +168,7 @@ def test_the_collector_stays_paused_until_the_report_is_written(
     collector is back on when ``scan`` returns."""
     import gc
 
-    import provenance.scanner as scanner_module
+    import provenance.scanner.pipeline as scanner_module
 
     enabled = []
     write_report = scanner_module.write_scan_report
@@ -312,7 +312,7 @@ def test_invalid_utf8_fails_a_scan_the_same_way_for_any_jobs(
 
 
 def test_characters_of_arrow_texts_are_code_points() -> None:
-    from provenance.scanner.runner import _characters
+    from provenance.scanner.worker import _characters
 
     texts = ["", "plain", "naïve café", "東京 😀 x", "e\u0301"] * 3
     array = pa.array(texts, pa.large_string())
@@ -327,7 +327,7 @@ def test_a_small_item_cache_changes_nothing_but_memory(
 ) -> None:
     """Workers keep at most ``ITEM_CACHE`` analysed items (or one batch's new ones, if more); the
     evidence is the same when it holds two."""
-    from provenance.scanner import runner
+    from provenance.scanner import worker as runner
 
     calls = []
     make_room = runner._make_room

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from provenance.lsh import choose_lsh
-from provenance.normalize import tokenize
-from provenance.shingles import ShingleConfig, shingle_batch, shingle_hash, shingle_hash32, shingle_strings
-from provenance.sketch import MinHashConfig, minhash_signatures
+from provenance.text.lsh import choose_lsh
+from provenance.text.minhash import MinHashConfig, minhash_signatures
+from provenance.text.normalize import tokenize
+from provenance.text.shingles import (
+    ShingleConfig,
+    shingle_batch,
+    shingle_hash,
+    shingle_hash32,
+    shingle_strings,
+)
 
 GOLDEN_TEXT = "RT @user: The quick brown fox jumps over the lazy dog &amp; runs https://t.co/abc"
 
@@ -40,7 +46,7 @@ def test_batch_shingles_equal_scalar_reference() -> None:
     ],
 )
 def test_token_lists_the_joined_layout_cannot_hold(tokens: list[list[str]]) -> None:
-    from provenance.shingles import combine_token_hashes, token_hash
+    from provenance.text.shingles import combine_token_hashes, token_hash
 
     batch = shingle_batch(tokens)
     for i, toks in enumerate(tokens):
@@ -106,7 +112,7 @@ def test_first_values_of_a_signature_are_those_of_the_whole() -> None:
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_signatures_of_tokens_are_the_same_on_any_number_of_threads(threads: int) -> None:
-    from provenance.sketch import signatures_of_tokens
+    from provenance.text.minhash import signatures_of_tokens
 
     rng = np.random.default_rng(threads)
     tokens = [[f"w{v}" for v in rng.integers(0, 50, rng.integers(0, 30))] for _ in range(101)]
@@ -118,8 +124,8 @@ def test_signatures_of_tokens_are_the_same_on_any_number_of_threads(threads: int
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_signatures_of_encoded_tokens_equal_those_of_the_token_lists(threads: int) -> None:
-    from provenance.shingles import join_tokens, shingles_of_joined
-    from provenance.sketch import signatures_of_joined
+    from provenance.text.minhash import signatures_of_joined
+    from provenance.text.shingles import join_tokens, shingles_of_joined
 
     rng = np.random.default_rng(10 + threads)
     tokens = [[f"w{v}é" for v in rng.integers(0, 50, rng.integers(0, 30))] for _ in range(101)]
@@ -168,7 +174,7 @@ def test_xxh64_kernel_matches_python_xxhash() -> None:
     import pyarrow as pa
     import xxhash
 
-    from provenance.xxh64 import xxh64_strings
+    from provenance.text.xxh64 import xxh64_strings
 
     rng = random.Random(0)
     strings = ["", "a", "abcd", "abcdefgh", "é", "東京", "x" * 31, "y" * 32, "z" * 33, "q" * 100]

@@ -7,9 +7,9 @@ import random
 import numpy as np
 import pytest
 
-from provenance.normalize import tokenize
-from provenance.shingles import ShingleConfig, shingle_batch, shingle_strings
-from provenance.verify import HashedText, analyse, compare, compare_hashed
+from provenance.scanner.compare import HashedText, analyse, compare, compare_hashed
+from provenance.text.normalize import tokenize
+from provenance.text.shingles import ShingleConfig, shingle_batch, shingle_strings
 
 WORDS = ["the", "a", "of", "x", "y", "z", "東", "京", "straße", "über", "rt", "1", "2"]
 
@@ -66,7 +66,7 @@ def test_a_text_shorter_than_a_shingle_is_one_shingle() -> None:
 def _hashed(text: str, n: int, hashes: np.ndarray | None = None, compiled: bool = False) -> HashedText:
     """The training text as the scan holds it; ``compiled``: with the token bytes the tokeniser
     kernel wrote (else they are encoded from the token strings)."""
-    from provenance.fasttokens import tokens_spans_and_bytes
+    from provenance.text.tokens import tokens_spans_and_bytes
 
     tokens = tokenize(text)
     if hashes is None:

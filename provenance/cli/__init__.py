@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 
-from .check import baseline_command, check_command
-from .index import index_app
-from .report import report_command
-from .scan import scan_command
-from .verify import verify_command
+from provenance.cli.check import baseline_command, check_command
+from provenance.cli.index import index_app
+from provenance.cli.report import report_command
+from provenance.cli.scan import scan_command
+from provenance.cli.verify import verify_command
 
 __all__ = ["app", "main"]
 
@@ -35,7 +35,7 @@ app.command("report")(report_command)
 
 def _version(value: bool) -> None:
     if value:
-        from provenance import __version__
+        from provenance.version import __version__
 
         typer.echo(f"provenance {__version__}")
         raise typer.Exit()

@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .common import (
+from provenance.cli.common import (
     EXIT_DIFFERENCE,
     EXIT_OK,
     FormatOpt,
@@ -35,8 +35,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from provenance.gate import CheckReport
-    from provenance.policy import Policy
+    from provenance.check.evaluate import CheckReport
+    from provenance.check.policy import Policy
     from provenance.readers import ReaderOptions
 
 OUTPUT_PANEL = "Outputs"
@@ -117,8 +117,8 @@ def check_command(
 
     Exits 0 when the policy holds, 1 when it is violated, 2 on a usage, input or tool error.
     """
-    from provenance.gate import evaluate
-    from provenance.policy import Baseline, Policy, find_policy
+    from provenance.check.evaluate import evaluate
+    from provenance.check.policy import Baseline, Policy, find_policy
 
     started, started_at = time.monotonic(), _now()
     policy_path = policy or find_policy(Path("."))
@@ -169,7 +169,7 @@ def _scan_or_existing(
         raise fail("give the dataset INPUTS to scan (with --index), or --from-scan DIR")
     if index is None:
         raise fail("--index is required to scan (or judge an existing scan with --from-scan DIR)")
-    from provenance.scanner import scan
+    from provenance.scanner.pipeline import scan
 
     target = out or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="provenance-check-")))
     with progress_bar("scanning") as progress:
@@ -188,7 +188,7 @@ def _write_outputs(
     lines: str | None,
 ) -> None:
     from provenance.atomic import atomic_write_bytes
-    from provenance.writers.check_output import CheckFormat, RenderOptions, render
+    from provenance.check.formats.interface import CheckFormat, RenderOptions, render
 
     options = RenderOptions(root=Path.cwd(), run=run)
     for fmt, target in ((CheckFormat.SARIF, sarif), (CheckFormat.JUNIT, junit), (CheckFormat.JSON, json_out)):
@@ -210,7 +210,7 @@ def _write_outputs(
 
 def _print_report(report: CheckReport, policy: Policy) -> None:
     """The verdict, one row per rule, and the first findings, on stderr."""
-    from provenance.writers.check_common import finding_line
+    from provenance.check.formats.common import finding_line
 
     table = Table(show_header=True, box=None, padding=(0, 2))
     table.add_column("rule")
@@ -264,7 +264,7 @@ def baseline_command(
 
     Existing entries of --output keep their reason and expiry; new findings are appended.
     """
-    from provenance.baseline import write_baseline
+    from provenance.check.baseline import write_baseline
 
     until = None
     if expires is not None:

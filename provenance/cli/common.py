@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from provenance.progress import ProgressUpdate
+    from provenance.engines.progress import ProgressUpdate
     from provenance.readers import ReaderOptions
-    from provenance.records import SkippedRecord
+    from provenance.readers.records import SkippedRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .common import (
+from provenance.cli.common import (
     FormatOpt,
     IdFieldOpt,
     IncludeDeletedOpt,
@@ -130,8 +130,8 @@ def build(
 ) -> None:
     """Create an index from INPUTS as one licensed corpus."""
     from provenance.index import IndexParams, build_index
-    from provenance.shingles import ShingleConfig
-    from provenance.sketch import MinHashConfig
+    from provenance.text.minhash import MinHashConfig
+    from provenance.text.shingles import ShingleConfig
 
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
     info = _corpus(corpus, license, owner, terms_url, acquired)

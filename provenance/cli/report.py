@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .common import handle_errors, say
+from provenance.cli.common import handle_errors, say
 
-# Kept in step with provenance.writers.interface.ReportFormat (a test checks it); importing the
+# Kept in step with provenance.report.formats.interface.ReportFormat (a test checks it); importing the
 # library here would slow down --help.
 REPORT_FORMATS = ("html", "markdown", "json")
 
@@ -50,8 +50,8 @@ def report_command(
             f"unknown format {fmt!r}; choose one of {', '.join(REPORT_FORMATS)}", param_hint="'--format'"
         )
     from provenance.atomic import atomic_write_bytes
-    from provenance.report import load_report
-    from provenance.writers.interface import ReportFormat, render
+    from provenance.report.formats.interface import ReportFormat, render
+    from provenance.report.model import load_report
 
     text = render(load_report(out_dir), ReportFormat(fmt), top=top)
     if output is None:

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .common import (
+from provenance.cli.common import (
     FormatOpt,
     IdFieldOpt,
     IncludeDeletedOpt,
@@ -31,7 +31,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from provenance.scanner import ScanResult
+    from provenance.scanner.pipeline import ScanResult
 
 MATCH_PANEL = "Matching"
 TOP_ITEMS = 10
@@ -99,8 +99,8 @@ def scan_command(
 
     Exits 0 when the scan completes, whatever it finds; the evidence is written to --out.
     """
-    from provenance.parallel import paused_gc
-    from provenance.scanner import ScanOptions, scan
+    from provenance.engines.local import paused_gc
+    from provenance.scanner.pipeline import ScanOptions, scan
 
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
     scan_options = ScanOptions(

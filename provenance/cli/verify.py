@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .common import EXIT_DIFFERENCE, fail, handle_errors, say
+from provenance.cli.common import EXIT_DIFFERENCE, fail, handle_errors, say
 
 
 @handle_errors
@@ -26,11 +26,13 @@ def verify_command(
     printed on stdout), 2 when the check cannot run.
     """
     try:
-        from provenance.audit import verify_scan
+        from provenance.evidence.rederive import verify_scan
     except ModuleNotFoundError as err:
-        if err.name != "provenance.audit":
+        if err.name != "provenance.evidence.rederive":
             raise
-        raise fail("this installation cannot verify scans (provenance.audit is missing)") from None
+        raise fail(
+            "this installation cannot verify scans (provenance.evidence.rederive is missing)"
+        ) from None
 
     report = verify_scan(out_dir)
     if report.ok:

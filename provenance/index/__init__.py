@@ -1,8 +1,15 @@
 """The persistent licensed-corpus index."""
 
-from .build import BuildResult, CompactResult, add_to_index, build_index, compact_index, index_info
-from .params import CorpusInfo, IndexParams
-from .store import Index
+from provenance.index.build import (
+    BuildResult,
+    CompactResult,
+    add_to_index,
+    build_index,
+    compact_index,
+    index_info,
+)
+from provenance.index.params import CorpusInfo, IndexParams
+from provenance.index.store import Index
 
 __all__ = [
     "BuildResult",

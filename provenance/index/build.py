@@ -15,23 +15,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..errors import UsageError
-from ..faults import checkpoint
-from ..parallel import default_jobs, map_in_order, paused_gc
-from ..progress import ProgressCallback, ProgressUpdate, no_progress
-from ..readers import (
-    InputSource,
-    ReaderOptions,
-    describe_inputs,
-    discover,
-    read_block,
-    workers_read_blocks,
-)
-from ..readers.accounting import ReadTally, accounted_batches
-from ..readers.fastjsonl import Block, BlockReading, block_columns
-from ..records import Record, SkippedRecord
-from .params import CorpusInfo, IndexParams
-from .segment import (
+from provenance.atomic import checkpoint
+from provenance.engines.local import default_jobs, map_in_order, paused_gc
+from provenance.engines.progress import ProgressCallback, ProgressUpdate, no_progress
+from provenance.errors import UsageError
+from provenance.index.params import CorpusInfo, IndexParams
+from provenance.index.segment import (
     DUPLICATES_SCHEMA,
     ITEMS_SCHEMA,
     SKIPPED_SCHEMA,
@@ -47,7 +36,7 @@ from .segment import (
     write_band_tables,
     write_postings,
 )
-from .store import (
+from provenance.index.store import (
     MANIFEST,
     Index,
     commit_manifest,
@@ -57,6 +46,17 @@ from .store import (
     read_manifest,
     writer_lock,
 )
+from provenance.readers import (
+    InputSource,
+    ReaderOptions,
+    describe_inputs,
+    discover,
+    read_block,
+    workers_read_blocks,
+)
+from provenance.readers.accounting import ReadTally, accounted_batches
+from provenance.readers.fastjsonl import Block, BlockReading, block_columns
+from provenance.readers.records import Record, SkippedRecord
 
 BATCH_SIZE = 20_000
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..errors import UsageError
-from ..licenses import expression_error, has_wildcard
-from ..lsh import LSHConfig, choose_lsh
-from ..normalize import DEFAULT_NORMALIZER, NormalizerConfig
-from ..shingles import DEFAULT_SHINGLES, ShingleConfig
-from ..sketch import DEFAULT_MINHASH, MinHashConfig
+from provenance.errors import UsageError
+from provenance.licenses import expression_error, has_wildcard
+from provenance.text.lsh import LSHConfig, choose_lsh
+from provenance.text.minhash import DEFAULT_MINHASH, MinHashConfig
+from provenance.text.normalize import DEFAULT_NORMALIZER, NormalizerConfig
+from provenance.text.shingles import DEFAULT_SHINGLES, ShingleConfig
 
 
 @dataclass(frozen=True)

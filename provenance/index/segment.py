@@ -32,16 +32,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from ..arrays import stable_argsort, utf8_buffers
-from ..atomic import sha256_file
-from ..fasttokens import tokenize_texts
-from ..faults import checkpoint
-from ..lsh import sketch_band_keys
-from ..readers.fastjsonl import BlockColumns
-from ..records import Record, SkippedRecord
-from ..shingles import shingles_of_token_hashes
-from ..xxh64 import xxh64_strings
-from .params import CorpusInfo, IndexParams
+from provenance.atomic import checkpoint, sha256_file
+from provenance.index.params import CorpusInfo, IndexParams
+from provenance.readers.fastjsonl import BlockColumns
+from provenance.readers.records import Record, SkippedRecord
+from provenance.text.arrays import stable_argsort, utf8_buffers
+from provenance.text.lsh import sketch_band_keys
+from provenance.text.shingles import shingles_of_token_hashes
+from provenance.text.tokens import tokenize_texts
+from provenance.text.xxh64 import xxh64_strings
 
 ITEMS_SCHEMA = pa.schema(
     [
@@ -243,7 +242,7 @@ class TextAnalysis:
 
 def analyse_texts(texts: list[str], params: IndexParams) -> TextAnalysis:
     """Normalise, hash, shingle and sketch a batch of texts (one compiled pass per step)."""
-    from ..kernels import distinct_per_text
+    from provenance.text.hash_kernels import distinct_per_text
 
     tokens, token_offsets, _ = tokenize_texts(texts, params.normalizer)
     digests = _content_hashes(tokens, token_offsets)

@@ -29,12 +29,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .. import __version__
-from ..atomic import atomic_write_bytes, fsync_dir, sha256_file
-from ..errors import IndexStoreError
-from ..faults import checkpoint
-from .params import IndexParams
-from .segment import ARRAY_FILES, Segment
+from provenance.atomic import atomic_write_bytes, checkpoint, fsync_dir, sha256_file
+from provenance.errors import IndexStoreError
+from provenance.index.params import IndexParams
+from provenance.index.segment import ARRAY_FILES, Segment
+from provenance.version import __version__
 
 FORMAT_NAME = "provenance-index"
 FORMAT_VERSION = 2
@@ -150,8 +149,8 @@ def read_manifest(index_dir: Path) -> dict:
 def check_normalizer(manifest: dict, index_dir: Path) -> None:
     """Scans must normalise and hash exactly as the index did: refuse another normaliser, normaliser
     version or shingle hashing scheme."""
-    from ..normalize import NORMALIZER_NAME, NORMALIZER_VERSION
-    from ..shingles import SHINGLE_SCHEME
+    from provenance.text.normalize import NORMALIZER_NAME, NORMALIZER_VERSION
+    from provenance.text.shingles import SHINGLE_SCHEME
 
     scheme = manifest.get("params", {}).get("shingles", {}).get("scheme")
     if scheme != SHINGLE_SCHEME:
@@ -222,7 +221,7 @@ class Index:
         """All items in global item order."""
         tables = [s.items_table(columns) for s in self.segments]
         if not tables:
-            from .segment import ITEMS_SCHEMA
+            from provenance.index.segment import ITEMS_SCHEMA
 
             schema = ITEMS_SCHEMA if columns is None else pa.schema([ITEMS_SCHEMA.field(c) for c in columns])
             return schema.empty_table()

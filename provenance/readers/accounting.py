@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import InputError
-from ..progress import ProgressCallback, ProgressUpdate
-from ..records import Record, SkippedRecord
-from .base import InputSource, ReaderOptions
+from provenance.engines.progress import ProgressCallback, ProgressUpdate
+from provenance.errors import InputError
+from provenance.readers.base import InputSource, ReaderOptions
+from provenance.readers.records import Record, SkippedRecord
 
 
 @dataclass
@@ -31,7 +31,7 @@ def accounted_batches(
 ) -> Iterator[list[Record]]:
     """Records of all sources in batches; skipped ones go to ``tally`` (``strict``: the first one
     raises ``InputError`` naming its file and line). Progress is reported after every batch."""
-    from . import read_source_lists
+    from provenance.readers import read_source_lists
 
     total = sum(f.stat().st_size for s in sources for f in s.files())
     done = 0

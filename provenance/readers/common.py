@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from provenance.records import Record, SkippedRecord
+from provenance.readers.records import Record, SkippedRecord
 
 logger = logging.getLogger("provenance.readers")
 

@@ -27,12 +27,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from ..errors import InputError
-from ..records import Record, SkippedRecord
-from .base import InputSource, ReaderOptions
-from .common import Emitter, ReadItem
-from .compression import sniff_compression, strip_compression
-from .jsonstream import iter_json_lines
+from provenance.errors import InputError
+from provenance.readers.base import InputSource, ReaderOptions
+from provenance.readers.common import Emitter, ReadItem
+from provenance.readers.compression import sniff_compression, strip_compression
+from provenance.readers.jsonstream import iter_json_lines
+from provenance.readers.records import Record, SkippedRecord
 
 BLOCK_BYTES = 8 << 20
 TAIL_BLOCKS = 4
@@ -223,7 +223,7 @@ def _block_items(
     if columns is None:
         return _line_by_line(block, first_line, emitter, options)
     texts, ids, urls = columns
-    from .generic import missing_text_reason
+    from provenance.readers.generic import missing_text_reason
 
     missing = missing_text_reason(options.text_fields())
     record, skip = emitter.record, emitter.skip
@@ -301,7 +301,7 @@ def block_columns(path: Path, start: int, end: int, options: ReaderOptions) -> B
     """The records of bytes ``[start, end)`` of a JSON Lines file as columns, without a Python
     object per record; ``None`` when the block needs the line reader (then use ``read_block``).
     Lines are numbered from 1, so a record's line is its position plus one."""
-    from .generic import missing_text_reason
+    from provenance.readers.generic import missing_text_reason
 
     data = _read_range(path, start, end)
     columns = _parse_columns(data, options) if data else None
@@ -367,7 +367,7 @@ def _object_lines(block: bytes, end: int) -> int | None:
     else ``None``. With the row count this pins one row to each line: pyarrow skips blank lines and
     reads an object spread over lines as one row, either of which could otherwise offset a line
     that holds two objects."""
-    from ..kernels import object_lines
+    from provenance.readers.line_kernels import object_lines
 
     if end == 0 or block[end - 1] == 0x0A:
         return None
@@ -393,7 +393,7 @@ def _line_by_line(
     block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
 ) -> tuple[list[ReadItem], int]:
     """The line reader over one block (same positions, absolute line numbers), and its lines."""
-    from .generic import expand_arrays, records_of_values
+    from provenance.readers.generic import expand_arrays, records_of_values
 
     stream = io.StringIO(block.decode("utf-8"), newline=None)
     items = list(records_of_values(expand_arrays(iter_json_lines(stream)), emitter, options, first_line))

@@ -15,7 +15,7 @@ from pathlib import Path
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import Emitter, ReadItem
 from provenance.readers.compression import open_binary, open_text
-from provenance.records import Record
+from provenance.readers.records import Record
 
 _CHUNK = 1 << 20
 

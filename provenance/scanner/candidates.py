@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..arrays import unique_values
-from ..index import Index
-from ..lsh import sketch_band_keys
-from ..shingles import ShingleBatch
+from provenance.index import Index
+from provenance.text.arrays import unique_values
+from provenance.text.lsh import sketch_band_keys
+from provenance.text.shingles import ShingleBatch
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ShingleFilter:
     """
 
     def __init__(self, index: Index) -> None:
-        from ..kernels import set_filter_bits
+        from provenance.scanner.candidate_kernels import set_filter_bits
 
         total = sum(len(s.shingle_keys) for s in index.segments)
         self.bits = max(20, int(np.ceil(np.log2(max(total, 1) * 16))))
@@ -79,7 +79,7 @@ def _bucket_shift(n_keys: int) -> np.uint64:
 def _bucket_starts(keys: np.ndarray, shift: np.uint64) -> np.ndarray:
     """Where each bucket (run of leading key bits, ``key >> shift``) of the sorted ``keys`` starts,
     and one more entry: the number of keys."""
-    from ..kernels import bucket_starts
+    from provenance.scanner.candidate_kernels import bucket_starts
 
     starts = np.empty((1 << (64 - int(shift))) + 1, dtype=np.int64)
     bucket_starts(keys, shift, starts)
@@ -122,7 +122,7 @@ class PostingsLookup:
 
     def holders(self, hashes: np.ndarray) -> np.ndarray:
         """How many of the segment's items hold each of ``hashes`` (uint64)."""
-        from ..kernels import posting_counts
+        from provenance.scanner.candidate_kernels import posting_counts
 
         hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
         return posting_counts(hashes, self.keys, self.buckets, self.shift)
@@ -139,7 +139,7 @@ class PostingsLookup:
     def heavy(self, min_ratio: float, max_postings: int) -> HeavyTables:
         """The heavy hashes' tables for ``anchor_kernel`` (built on first use, in one pass over
         the keys and one over the heavy postings)."""
-        from ..kernels import empty_postings_cache, heavy_tables, long_runs
+        from provenance.scanner.candidate_kernels import empty_postings_cache, heavy_tables, long_runs
 
         min_ratio, max_postings = float(min_ratio), int(max_postings)  # one entry per value, any type
         if (min_ratio, max_postings) not in self._heavy:
@@ -191,7 +191,7 @@ def anchor_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(text, item, shared, text_shingles) for pairs whose shared distinct shingles reach
     ``min_ratio`` of the item's (one compiled pass per segment)."""
-    from ..kernels import anchor_kernel
+    from provenance.scanner.candidate_kernels import anchor_kernel
 
     parts = []
     for lookup, offset in zip(lookups, index.offsets[:-1], strict=True):
@@ -244,7 +244,7 @@ def lsh_pairs(
     index: Index, batch: ShingleBatch, texts: np.ndarray, bands: list[BandLookup]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(text, item) pairs that share at least one LSH band (texts limited to ``texts``)."""
-    from ..kernels import band_matches_kernel
+    from provenance.scanner.candidate_kernels import band_matches_kernel
 
     if len(texts) == 0 or index.n_items == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)

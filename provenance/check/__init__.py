@@ -1,0 +1,1 @@
+"""The release gate: licence policies, baselines, the verdict and its CI formats."""

@@ -1,0 +1,462 @@
+"""Judge a scan against a licence policy: the verdict of ``provenance check``.
+
+``evaluate(policy, scan, baseline)`` takes a finished scan (a ``ScanResult`` or a scan's output
+directory) and returns a ``CheckReport`` that knows its own verdict. Matches go through, in order:
+
+1. the policy's filters (``kinds``, ``min_containment``, ``min_jaccard``): the rest are ignored;
+2. the baseline: a match covered by an unexpired entry is suppressed (an expired one no longer
+   covers it, so it fails again);
+3. weakness (flagged ``weak`` by the scan, or ``specificity < min_specificity``): per ``weak``,
+   ignored, reported as a warning, or counted like the rest;
+4. the rules: ``deny-license``, ``allow-license``, each ``limit/<name>``, and under ``strict``,
+   ``no-skipped-records``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from provenance import licenses
+from provenance.check.policy import Baseline, BaselineEntry, Limit, Policy, WeakHandling
+from provenance.errors import UsageError
+
+if TYPE_CHECKING:
+    from provenance.scanner.pipeline import ScanResult
+
+__all__ = ["CheckReport", "Finding", "Level", "MatchRef", "RuleOutcome", "evaluate", "load_scan"]
+
+CHECK_SCHEMA_VERSION = 1
+COPIED_TEXT_CHARS = 200
+"""Characters of the copied text kept per finding."""
+
+DENY_RULE = "deny-license"
+ALLOW_RULE = "allow-license"
+SKIPPED_RULE = "no-skipped-records"
+
+
+class Level(str, Enum):
+    """How serious a finding is: errors fail the check, warnings never do."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+def shorten(text: str, width: int = COPIED_TEXT_CHARS) -> str:
+    """One line of at most ``width`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@dataclass(frozen=True)
+class MatchRef:
+    """The parts of a match row that a finding needs."""
+
+    item_id: str
+    corpus: str
+    license: str
+    kind: str
+    dataset_file: str
+    dataset_row: int
+    dataset_line: int | None
+    dataset_doc_id: str | None
+    containment: float
+    jaccard: float
+    specificity: int
+    weak: bool
+    item_content_hash: str
+    doc_sha256: str
+    copied_text: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> MatchRef:
+        """From a ``matches.parquet`` row: the copied text is cut from the snippet."""
+        start = max(0, row["doc_start"] - row["snippet_start"])
+        end = max(start, row["doc_end"] - row["snippet_start"])
+        copied = row["snippet"][start:end] or row["licensed_text"]
+        return cls(
+            **{name: row[name] for name in cls.__dataclass_fields__ if name != "copied_text"},
+            copied_text=shorten(copied),
+        )
+
+    @property
+    def line(self) -> int:
+        """1-based line of the record: its line in line formats, else its row + 1 (Parquet)."""
+        return self.dataset_line if self.dataset_line is not None else self.dataset_row + 1
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable id of the (item, training record) pair, from content only."""
+        return hashlib.sha256(f"{self.item_content_hash}:{self.doc_sha256}".encode()).hexdigest()[:32]
+
+    def describe(self) -> dict[str, Any]:
+        """The match as written in reports."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place of the dataset: a violating match, or a skipped record."""
+
+    rule_id: str
+    level: Level
+    dataset_file: str
+    line: int
+    message: str
+    match: MatchRef | None = None
+    fingerprint: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        """The finding as written in reports."""
+        return {
+            "rule": self.rule_id,
+            "level": self.level.value,
+            "file": self.dataset_file,
+            "line": self.line,
+            "message": self.message,
+            "fingerprint": self.fingerprint,
+            "match": self.match.describe() if self.match else None,
+        }
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """One policy rule's result."""
+
+    rule_id: str
+    description: str
+    passed: bool
+    violations: int
+    warnings: int
+    detail: str
+
+    def describe(self) -> dict[str, Any]:
+        """The outcome as written in reports."""
+        return {
+            "rule": self.rule_id,
+            "description": self.description,
+            "passed": self.passed,
+            "violations": self.violations,
+            "warnings": self.warnings,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The verdict of a check and everything behind it. ``passed`` is false when any rule failed."""
+
+    passed: bool
+    rules: tuple[RuleOutcome, ...]
+    findings: tuple[Finding, ...]
+    """Errors: violating matches and (under strict) skipped records."""
+    warnings: tuple[Finding, ...]
+    """Weak matches that a rule would have flagged; they never fail the check."""
+    suppressed: tuple[tuple[MatchRef, BaselineEntry], ...]
+    expired_baseline: tuple[BaselineEntry, ...]
+    unused_baseline: tuple[BaselineEntry, ...]
+    counts: dict[str, int]
+    policy: dict[str, Any]
+    scan: dict[str, Any]
+    today: date
+    baseline_source: str | None = None
+    rule_descriptions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the check passed, 1 when the policy is violated."""
+        return 0 if self.passed else 1
+
+
+def load_scan(source: ScanResult | str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The match rows and the manifest of a scan result, or of a scan's output directory."""
+    if not isinstance(source, str | Path):
+        return source.matches.to_pylist(), source.manifest
+    import pyarrow.parquet as pq
+
+    out = Path(source)
+    manifest_path, matches_path = out / "manifest.json", out / "matches.parquet"
+    if not manifest_path.is_file() or not matches_path.is_file():
+        raise UsageError(
+            "not a scan output directory (manifest.json and matches.parquet expected)", source=out.as_posix()
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UsageError(f"unreadable manifest ({err})", source=manifest_path.as_posix()) from None
+    return pq.read_table(matches_path).to_pylist(), manifest
+
+
+def _scan_summary(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What the check reports about the scan: stable across identical runs (no ``run`` section)."""
+    counts = manifest.get("counts", {})
+    index = manifest.get("index", {})
+    return {
+        "index": {"path": index.get("path"), "digest": index.get("digest"), "items": index.get("items")},
+        "inputs": [
+            {"path": f["path"], "sha256": f["sha256"]}
+            for source in manifest.get("inputs", [])
+            for f in source.get("files", [])
+        ],
+        "records_read": counts.get("records_read", 0),
+        "records_scanned": counts.get("scanned", 0),
+        "records_skipped": counts.get("skipped", 0),
+        "matches": counts.get("matches", 0),
+    }
+
+
+def _considered(policy: Policy, m: MatchRef) -> bool:
+    return (
+        m.kind in policy.kinds and m.containment >= policy.min_containment and m.jaccard >= policy.min_jaccard
+    )
+
+
+def _is_weak(policy: Policy, m: MatchRef) -> bool:
+    return m.weak or m.specificity < policy.min_specificity
+
+
+def _in_scope(limit: Limit, m: MatchRef) -> bool:
+    by_license = not limit.licenses or any(licenses.matches(p, m.license) for p in limit.licenses)
+    by_corpus = not limit.corpora or any(fnmatchcase(m.corpus, p) for p in limit.corpora)
+    return by_license and by_corpus
+
+
+def _describe_match(m: MatchRef) -> str:
+    where = f"record {m.dataset_row}" + (f" (id {m.dataset_doc_id})" if m.dataset_doc_id else "")
+    return (
+        f"item {m.item_id} of corpus {m.corpus!r} ({m.license}) {m.kind.replace('_', '-')} in {where},"
+        f' containment {m.containment:.2f}: "{m.copied_text}"'
+    )
+
+
+class _Evaluation:
+    """The working state of one evaluation."""
+
+    def __init__(
+        self, policy: Policy, rows: list[dict[str, Any]], manifest: dict, baseline: Baseline, today: date
+    ) -> None:
+        self.policy = policy
+        self.manifest = manifest
+        self.baseline = baseline
+        self.today = today
+        self.counts = {"matches": len(rows), "ignored": 0, "ignored_weak": 0, "suppressed": 0, "weak": 0}
+        self.strong: list[MatchRef] = []
+        self.weak: list[MatchRef] = []
+        self.suppressed: list[tuple[MatchRef, BaselineEntry]] = []
+        self.used: set[int] = set()
+        self.expired_notes: dict[MatchRef, BaselineEntry] = {}
+        self.by_item: dict[str, list[tuple[int, BaselineEntry]]] = {}
+        for i, entry in enumerate(baseline.entries):
+            self.by_item.setdefault(entry.item_content_hash, []).append((i, entry))
+        for row in rows:
+            self._sort(MatchRef.from_row(row))
+
+    def _sort(self, m: MatchRef) -> None:
+        if not _considered(self.policy, m):
+            self.counts["ignored"] += 1
+            return
+        candidates = self.by_item.get(m.item_content_hash, ())
+        covering = [(i, e) for i, e in candidates if e.covers(m.item_content_hash, m.doc_sha256)]
+        self.used.update(i for i, _ in covering)
+        active = [e for _, e in covering if not e.expired(self.today)]
+        if active:
+            self.suppressed.append((m, active[0]))
+            self.counts["suppressed"] += 1
+            return
+        if covering:
+            self.expired_notes[m] = covering[0][1]
+        if _is_weak(self.policy, m) and self.policy.weak is not WeakHandling.FAIL:
+            key = "ignored_weak" if self.policy.weak is WeakHandling.IGNORE else "weak"
+            self.counts[key] += 1
+            if self.policy.weak is WeakHandling.WARN:
+                self.weak.append(m)
+            return
+        self.strong.append(m)
+
+    def finding(self, rule: str, level: Level, m: MatchRef, reason: str) -> Finding:
+        message = f"{reason}: {_describe_match(m)}"
+        if level is Level.WARNING:
+            message = f"weak match, not counted: {message}"
+        expired = self.expired_notes.get(m)
+        if expired is not None and expired.expires is not None:
+            message += f" [baseline entry expired on {expired.expires.isoformat()}: {expired.reason}]"
+        return Finding(rule, level, m.dataset_file, m.line, message, m, m.fingerprint)
+
+
+Reason = Callable[[MatchRef], str | None]
+"""Why a match violates a licence rule, or ``None`` when it does not."""
+
+
+def _license_rule(
+    ev: _Evaluation, rule: str, verdict: Reason, matches: Iterable[MatchRef], level: Level
+) -> list[Finding]:
+    out = []
+    for m in matches:
+        reason = verdict(m)
+        if reason:
+            out.append(ev.finding(rule, level, m, reason))
+    return out
+
+
+def _deny_reason(policy: Policy) -> Reason:
+    def reason(m: MatchRef) -> str | None:
+        pattern = licenses.denied_by(policy.deny, m.license)
+        return f"licence denied by {pattern!r}" if pattern else None
+
+    return reason
+
+
+def _allow_reason(policy: Policy) -> Reason:
+    allowed = policy.allow or ()
+
+    def reason(m: MatchRef) -> str | None:
+        return None if licenses.allowed(allowed, m.license) else "licence not in the allow list"
+
+    return reason
+
+
+def _rule_license(
+    ev: _Evaluation, rule: str, reason: Reason, description: str
+) -> tuple[RuleOutcome, list, list]:
+    errors = _license_rule(ev, rule, reason, ev.strong, Level.ERROR)
+    warnings = _license_rule(ev, rule, reason, ev.weak, Level.WARNING)
+    items = len({(f.match.corpus, f.match.item_id) for f in errors if f.match})
+    detail = f"{len(errors)} match(es) of {items} item(s)" if errors else "no match"
+    if warnings:
+        detail += f"; {len(warnings)} weak match(es) warned"
+    return RuleOutcome(rule, description, not errors, len(errors), len(warnings), detail), errors, warnings
+
+
+def _rule_limit(ev: _Evaluation, limit: Limit) -> tuple[RuleOutcome, list, list]:
+    scope = [m for m in ev.strong if _in_scope(limit, m)]
+    items = len({(m.corpus, m.item_id) for m in scope})
+    records = len({(m.dataset_file, m.dataset_row) for m in scope})
+    scanned = ev.manifest.get("counts", {}).get("scanned", 0)
+    share = records / scanned if scanned else 0.0
+    parts, exceeded = [], []
+    for label, value, cap in (
+        ("items", items, limit.max_items),
+        ("matches", len(scope), limit.max_matches),
+    ):
+        if cap is not None:
+            parts.append(f"{value} {label} (max {cap})")
+            if value > cap:
+                exceeded.append(f"{value} {label} > max {cap}")
+    if limit.max_share is not None:
+        parts.append(f"{share:.4%} of records (max {limit.max_share:.4%})")
+        if share > limit.max_share:
+            exceeded.append(f"{share:.4%} of records > max {limit.max_share:.4%}")
+    errors = []
+    if exceeded:
+        reason = f"limit {limit.name} exceeded ({'; '.join(exceeded)})"
+        errors = [ev.finding(limit.rule_id, Level.ERROR, m, reason) for m in scope]
+    outcome = RuleOutcome(
+        limit.rule_id, _limit_description(limit), not exceeded, len(errors), 0, ", ".join(parts)
+    )
+    return outcome, errors, []
+
+
+def _limit_description(limit: Limit) -> str:
+    scope = []
+    if limit.licenses:
+        scope.append(f"licence {' or '.join(limit.licenses)}")
+    if limit.corpora:
+        scope.append(f"corpus {' or '.join(limit.corpora)}")
+    caps = []
+    if limit.max_items is not None:
+        caps.append(f"{limit.max_items} matched item(s)")
+    if limit.max_matches is not None:
+        caps.append(f"{limit.max_matches} match(es)")
+    if limit.max_share is not None:
+        caps.append(f"{limit.max_share:.4%} of the dataset's records")
+    return f"At most {', '.join(caps)} for {' and '.join(scope) or 'all licensed content'}."
+
+
+def _rule_skipped(ev: _Evaluation) -> tuple[RuleOutcome, list, list]:
+    records = ev.manifest.get("skipped", {}).get("records", [])
+    total = ev.manifest.get("skipped", {}).get("count", len(records))
+    errors = [
+        Finding(
+            SKIPPED_RULE,
+            Level.ERROR,
+            r["source"],
+            r["line"] if r.get("line") is not None else r["position"] + 1,
+            f"unreadable record {r['position']} skipped (strict policy): {r['reason']}",
+            None,
+            hashlib.sha256(f"{r['source']}:{r['position']}:{r['reason']}".encode()).hexdigest()[:32],
+        )
+        for r in records
+    ]
+    detail = f"{total} record(s) skipped" if total else "every record was read"
+    description = "Every training record must be readable (strict): skipped records fail the check."
+    return RuleOutcome(SKIPPED_RULE, description, not total, max(total, len(errors)), 0, detail), errors, []
+
+
+def evaluate(
+    policy: Policy,
+    scan: ScanResult | str | Path,
+    baseline: Baseline | None = None,
+    *,
+    today: date | None = None,
+) -> CheckReport:
+    """Judge ``scan`` (a result, or a scan's output directory) against ``policy``.
+
+    ``baseline`` adds accepted findings to the policy's own (its ``[[accepted]]`` entries and its
+    ``baseline`` file); ``today``
+    (default: the local date) decides which entries have expired.
+    """
+    rows, manifest = load_scan(scan)
+    today = today or date.today()
+    baseline = policy.load_baseline() + baseline if baseline is not None else policy.load_baseline()
+    ev = _Evaluation(policy, rows, manifest, baseline, today)
+    outcomes: list[RuleOutcome] = []
+    findings: list[Finding] = []
+    warnings: list[Finding] = []
+    descriptions: dict[str, str] = {}
+    for rule in policy.rule_ids:
+        if rule == DENY_RULE:
+            desc = f"No match may carry a denied licence ({', '.join(policy.deny)})."
+            result = _rule_license(ev, rule, _deny_reason(policy), desc)
+        elif rule == ALLOW_RULE:
+            desc = f"Every match must carry an allowed licence ({', '.join(policy.allow or ()) or 'none'})."
+            result = _rule_license(ev, rule, _allow_reason(policy), desc)
+        elif rule == SKIPPED_RULE:
+            result = _rule_skipped(ev)
+        else:
+            limit = next(lim for lim in policy.limits if lim.rule_id == rule)
+            result = _rule_limit(ev, limit)
+        outcome, errors, warned = result
+        outcomes.append(outcome)
+        descriptions[rule] = outcome.description
+        findings.extend(errors)
+        warnings.extend(warned)
+    expired = tuple(e for e in baseline.entries if e.expired(today))
+    unused = tuple(e for i, e in enumerate(baseline.entries) if i not in ev.used and not e.expired(today))
+    counts = {
+        **ev.counts,
+        "considered": len(ev.strong),
+        "violations": len(findings),
+        "warnings": len(warnings),
+    }
+    return CheckReport(
+        passed=all(o.passed for o in outcomes),
+        rules=tuple(outcomes),
+        findings=tuple(findings),
+        warnings=tuple(warnings),
+        suppressed=tuple(ev.suppressed),
+        expired_baseline=expired,
+        unused_baseline=unused,
+        counts=counts,
+        policy=policy.describe(),
+        scan=_scan_summary(manifest),
+        today=today,
+        baseline_source=baseline.source,
+        rule_descriptions=descriptions,
+    )

@@ -1,0 +1,97 @@
+"""A Markdown step summary (``$GITHUB_STEP_SUMMARY``): verdict, rules, the first findings.
+
+GitHub accepts at most 1 MiB per step summary; the summary lists at most ``MAX_ROWS`` findings and
+shrinks that number until the text fits in ``MAX_BYTES``.
+"""
+
+from __future__ import annotations
+
+from provenance.check.evaluate import CheckReport, Finding
+from provenance.check.formats.common import RenderOptions, display_path, one_line
+
+MAX_BYTES = 1_000_000
+"""Under GitHub's 1 MiB (1,048,576 bytes) step summary limit, with room to spare."""
+MAX_ROWS = 100
+TEXT_CHARS = 120
+
+
+def _cell(text: str, width: int | None = None) -> str:
+    flat = one_line(text)
+    if width is not None and len(flat) > width:
+        flat = flat[: width - 1] + "…"
+    return flat.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finding_row(finding: Finding, options: RenderOptions) -> str:
+    place = f"`{_cell(display_path(finding.dataset_file, options.root))}:{finding.line}`"
+    m = finding.match
+    if m is None:
+        return f"| {place} | `{finding.rule_id}` | | | {_cell(finding.message, TEXT_CHARS)} |"
+    return (
+        f"| {place} | `{finding.rule_id}` | {_cell(m.license)} | {_cell(m.corpus)} / {_cell(m.item_id)}"
+        f" | {_cell(m.copied_text, TEXT_CHARS)} |"
+    )
+
+
+def _findings_table(
+    title: str, findings: tuple[Finding, ...], rows: int, options: RenderOptions
+) -> list[str]:
+    if not findings:
+        return []
+    shown = findings[:rows]
+    heading = (
+        f"### {title} ({len(findings)})"
+        if len(shown) == len(findings)
+        else (f"### {title} (first {len(shown)} of {len(findings)})")
+    )
+    out = [
+        heading,
+        "",
+        "| location | rule | licence | corpus / item | copied text |",
+        "|---|---|---|---|---|",
+    ]
+    out += [_finding_row(f, options) for f in shown]
+    return [*out, ""]
+
+
+def _document(report: CheckReport, rows: int, options: RenderOptions) -> str:
+    verdict = "✅ provenance check passed" if report.passed else "❌ provenance check failed"
+    scan, counts = report.scan, report.counts
+    lines = [
+        f"## {verdict}",
+        "",
+        f"Policy `{_cell(str(report.policy.get('source') or 'inline'))}`,"
+        f" index `{_cell(str(scan['index'].get('digest') or '')[:12])}`:"
+        f" {scan['records_scanned']:,} records scanned ({scan['records_skipped']:,} skipped),"
+        f" {counts['matches']:,} matches, {counts['considered']:,} counted, {counts['weak']:,} weak (warned),"
+        f" {counts['ignored'] + counts['ignored_weak']:,} ignored,"
+        f" {counts['suppressed']:,} accepted by the baseline.",
+        "",
+        "| rule | result | detail |",
+        "|---|---|---|",
+    ]
+    for o in report.rules:
+        result = "✅ passed" if o.passed else "❌ failed"
+        lines.append(f"| `{o.rule_id}` | {result} | {_cell(o.detail)} |")
+    lines.append("")
+    lines += _findings_table("Violations", report.findings, rows, options)
+    lines += _findings_table("Warnings", report.warnings, rows, options)
+    if report.expired_baseline:
+        lines += [f"### Expired baseline entries ({len(report.expired_baseline)})", ""]
+        lines += [
+            f"- `{e.item_content_hash}` ({_cell(e.item_id or '?')}):"
+            f" expired {e.expires}, {_cell(e.reason, 200)}"
+            for e in report.expired_baseline[:rows]
+        ]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def render(report: CheckReport, options: RenderOptions) -> str:
+    """The summary, at most ``MAX_BYTES`` of UTF-8."""
+    rows = MAX_ROWS
+    text = _document(report, rows, options)
+    while len(text.encode("utf-8")) > MAX_BYTES and rows > 0:
+        rows //= 2
+        text = _document(report, rows, options)
+    return text

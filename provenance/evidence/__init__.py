@@ -1,0 +1,1 @@
+"""The evidence of a scan: table schemas, the files and their manifest, and their re-derivation."""

@@ -1,0 +1,1 @@
+"""Readable reports of a scan: the report model, the detection-coverage model and the formats."""

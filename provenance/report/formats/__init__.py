@@ -1,0 +1,1 @@
+"""One module per report format (HTML, Markdown, JSON) behind one interface."""

@@ -1,0 +1,1 @@
+"""Text analysis, identical for index and scan: normalise, tokenise, shingle, MinHash and LSH band keys."""

@@ -1,1 +1,0 @@
-"""Writers of evidence files and reports, one module per format."""

@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 from provenance.cli import app
 from provenance.cli.common import FORMATS_HELP
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SYLLABLES = "ka lo mi re tu van sel dor pim qua zen fo bri gal hux".split()
 TWEET_WORDS = [a + b for a in SYLLABLES for b in SYLLABLES]  # 225 invented words
 FILLER_WORDS = [a + b + "o" for a in "bcdfgh" for b in "aeiu"]  # disjoint from the tweet words

@@ -20,7 +20,7 @@ from provenance.check.formats import summary as markdown_summary
 from provenance.check.formats.interface import RENDERERS, CheckFormat, RenderOptions, render
 from provenance.check.policy import Policy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FULL_POLICY = """
 [policy]
 deny = ["LicenseRef-Proprietary"]

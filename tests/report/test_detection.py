@@ -29,7 +29,7 @@ from provenance import ScanOptions, scan, tokenize
 from provenance.index import CorpusInfo, build_index
 from provenance.report.detection import DetectionModel
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ACCURACY = REPO / "bench" / "results" / "accuracy.json"
 BENCH_WORK = REPO / "bench" / "work" / "seed0"
 

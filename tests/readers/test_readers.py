@@ -29,7 +29,7 @@ from provenance.readers.common import parse_date
 from provenance.readers.detect import classify_json_object
 from provenance.readers.records import Record, SkippedRecord
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 LICENSED = FIXTURES / "licensed"
 TRAINING = FIXTURES / "training"
 DEFAULT = ReaderOptions()

@@ -18,7 +18,7 @@ from synthetic import tweets, write_jsonl
 
 from provenance.index import CorpusInfo, Index, add_to_index, build_index
 
-WORKER = Path(__file__).with_name("kill_worker.py")
+WORKER = Path(__file__).parents[1] / "kill_worker.py"
 OPERATIONS = ("build", "add", "compact")
 # Every step is killed in the slow suite; every other step in the default one.
 DEFAULT_STRIDE = 2

@@ -95,11 +95,11 @@ class PostingsLookup:
 
     HEAVY_ABOVE = 16
     """A hash held by more items than this is heavy: its postings are not counted item by item
-    (see ``kernels.anchor_kernel``). Tuning only: the pairs found are the same for any value."""
+    (see ``candidate_kernels.anchor_kernel``). Tuning only: the pairs found are the same for any value."""
 
     CACHE_ROWS_LOG2 = 18
     """A worker's cache of found hashes' postings holds up to 2**18 rows (8 MB): on the benchmark
-    that answers most lookups (see ``kernels._cached_posting_ranges``). Tuning only."""
+    that answers most lookups (see ``candidate_kernels._cached_posting_ranges``). Tuning only."""
 
     def __init__(
         self, keys: np.ndarray, items: np.ndarray, item_shingles: np.ndarray, heavy_above: int = HEAVY_ABOVE
@@ -157,7 +157,7 @@ class PostingsLookup:
 
 @dataclass
 class HeavyTables:
-    """One segment's heavy hashes, as ``kernels.anchor_kernel`` reads them."""
+    """One segment's heavy hashes, as ``candidate_kernels.anchor_kernel`` reads them."""
 
     above: int
     """A hash held by more items than this is heavy."""
@@ -178,7 +178,7 @@ class HeavyTables:
     seen: np.ndarray
     """Scratch: the last text each heavy hash was seen in; the last entry counts the texts."""
     cache: np.ndarray
-    """Scratch: recently found hashes' postings and heavy numbers (``kernels.empty_postings_cache``)."""
+    """Scratch: recently found hashes' postings and heavy numbers (see ``empty_postings_cache``)."""
 
 
 def anchor_pairs(
@@ -191,35 +191,43 @@ def anchor_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(text, item, shared, text_shingles) for pairs whose shared distinct shingles reach
     ``min_ratio`` of the item's (one compiled pass per segment)."""
-    from provenance.scanner.candidate_kernels import anchor_kernel
+    from provenance.scanner.candidate_kernels import (
+        FilterBits,
+        HeavyPostings,
+        Postings,
+        TextHashes,
+        anchor_kernel,
+    )
 
     parts = []
     for lookup, offset in zip(lookups, index.offsets[:-1], strict=True):
         heavy = lookup.heavy(min_ratio, max_postings)
         texts, items, shared, distinct = anchor_kernel(
-            batch.hashes,
-            batch.offsets,
-            shingle_filter.table,
-            shingle_filter.shift,
-            lookup.keys,
-            lookup.buckets,
-            lookup.shift,
-            lookup.items,
-            lookup.need(min_ratio),
+            TextHashes(batch.hashes, batch.offsets),
+            FilterBits(shingle_filter.table, shingle_filter.shift),
+            Postings(
+                lookup.keys,
+                lookup.buckets,
+                lookup.shift,
+                lookup.items,
+                lookup.need(min_ratio),
+                lookup.counter,
+                lookup.touched,
+            ),
+            HeavyPostings(
+                heavy.above,
+                heavy.lo,
+                heavy.common,
+                heavy.item_starts,
+                heavy.item_heavy,
+                heavy.light_need,
+                heavy.dominated,
+                heavy.dominated_starts,
+                heavy.dominated_items,
+                heavy.seen,
+                heavy.cache,
+            ),
             int(max_postings),
-            heavy.above,
-            heavy.lo,
-            heavy.common,
-            heavy.item_starts,
-            heavy.item_heavy,
-            heavy.light_need,
-            heavy.dominated,
-            heavy.dominated_starts,
-            heavy.dominated_items,
-            heavy.seen,
-            lookup.counter,
-            lookup.touched,
-            heavy.cache,
         )
         parts.append((texts, items + int(offset), shared, distinct))
     if not parts:

@@ -1,4 +1,4 @@
-"""Process fan-out shared by the index build and the scan: forked workers, results in input order.
+"""The local engine: the index build's and the scan's work in forked processes, results in input order.
 
 Workers are forked, so they inherit what the parent prepared (an open index, loaded kernels)
 copy-on-write instead of each building it again; only the work items and the results cross
@@ -93,6 +93,21 @@ def map_in_order(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+class LocalEngine:
+    """The default engine (``engines.interface.Engine``): ``jobs`` forked workers on this machine."""
+
+    def __init__(self, jobs: int) -> None:
+        self._jobs = max(1, int(jobs))
+
+    @property
+    def jobs(self) -> int:
+        return self._jobs
+
+    def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
+        """``map_in_order(function, items, self.jobs)``."""
+        return map_in_order(function, items, self._jobs)
 
 
 class ForkedCall(Generic[Result]):

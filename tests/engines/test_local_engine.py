@@ -115,3 +115,20 @@ def test_a_forked_call_in_a_daemonic_worker_computes_there() -> None:
     with multiprocessing.get_context("fork").Pool(1) as pool:
         value, pid = pool.apply(_forked_call_result)
     assert value == 16 and pid != os.getpid()
+
+
+def test_the_local_engine_is_the_interface_default_and_keeps_order() -> None:
+    from provenance.engines.interface import ENGINES, engine_for
+    from provenance.engines.local import LocalEngine
+    from provenance.errors import UsageError
+
+    assert ENGINES == ("local",)
+    engine = engine_for("local", 2)
+    assert isinstance(engine, LocalEngine) and engine.jobs == 2
+    assert list(engine.map_in_order(_square, range(20))) == [i * i for i in range(20)]
+    with pytest.raises(UsageError, match="unknown engine 'ray'"):
+        engine_for("ray", 1)
+
+
+def _square(x: int) -> int:
+    return x * x

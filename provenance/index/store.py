@@ -142,8 +142,62 @@ def read_manifest(index_dir: Path) -> dict:
             f"(it reads version {FORMAT_VERSION}); rebuild the index with this version",
             source=str(index_dir),
         )
+    check_manifest_shape(manifest, index_dir)
     check_normalizer(manifest, index_dir)
     return manifest
+
+
+def _problem(manifest: dict) -> str | None:
+    """What is wrong with the shape of a manifest's corpora and segments, or None."""
+    segments, corpora = manifest.get("segments"), manifest.get("corpora")
+    if not isinstance(manifest.get("params"), dict):
+        return "params is not an object"
+    if not isinstance(segments, list) or not isinstance(corpora, list):
+        return "segments and corpora must be lists"
+    ids = set()
+    for n, segment in enumerate(segments):
+        if not isinstance(segment, dict) or not isinstance(segment.get("id"), str):
+            return f"segments[{n}] has no id"
+        if not _count(segment.get("items")):
+            return f"segment {segment['id']}: items is not a count"
+        files = segment.get("files")
+        if not isinstance(files, dict) or sorted(files) != sorted(SEGMENT_FILES):
+            return f"segment {segment['id']}: files must list exactly {', '.join(SEGMENT_FILES)}"
+        for name, described in files.items():
+            if not isinstance(described, dict) or not _count(described.get("bytes")):
+                return f"segment {segment['id']} file {name}: bytes is not a count"
+            if not isinstance(described.get("sha256"), str) or len(described["sha256"]) != 64:
+                return f"segment {segment['id']} file {name}: sha256 is not a SHA-256"
+        if "/" in segment["id"] or segment["id"] in ("", ".", ".."):
+            return f"segment id {segment['id']!r} is not a directory name"
+        ids.add(segment["id"])
+    for n, corpus in enumerate(corpora):
+        if not isinstance(corpus, dict) or not isinstance(corpus.get("name"), str):
+            return f"corpora[{n}] has no name"
+        if not isinstance(corpus.get("license"), str):
+            return f"corpus {corpus['name']!r}: license is not a string"
+        for key in ("indexed", "records_read", "skipped", "duplicates"):
+            if key in corpus and not _count(corpus[key]):
+                return f"corpus {corpus['name']!r}: {key} is not a count"
+        named = corpus.get("segments")
+        if not isinstance(named, list) or not all(isinstance(i, str) and i in ids for i in named):
+            return f"corpus {corpus['name']!r}: segments must list segments of this index"
+    return None
+
+
+def _count(value: object) -> bool:
+    """A non-negative integer (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def check_manifest_shape(manifest: dict, index_dir: Path) -> None:
+    """Refuse a manifest whose corpora or segments are not what a build writes (an edited or
+    damaged manifest), with what is wrong."""
+    problem = _problem(manifest)
+    if problem:
+        raise IndexStoreError(
+            f"manifest.json is damaged: {problem}; rebuild the index", source=str(index_dir)
+        )
 
 
 def check_normalizer(manifest: dict, index_dir: Path) -> None:
@@ -198,9 +252,21 @@ class Index:
                 raise IndexStoreError(
                     f"segment {entry['id']} cannot be opened: {err}", source=str(index_dir)
                 ) from err
+        for entry, segment in zip(manifest["segments"], segments, strict=True):
+            problem = segment_problem(segment)
+            if problem:
+                raise IndexStoreError(
+                    f"segment {entry['id']} is damaged: {problem}; rebuild the index", source=str(index_dir)
+                )
         counts = [s.n_items for s in segments]
         offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        params = IndexParams.from_description(manifest["params"])
+        try:
+            params = IndexParams.from_description(manifest["params"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise IndexStoreError(
+                f"manifest.json is damaged: params cannot be read ({err!r}); rebuild the index",
+                source=str(index_dir),
+            ) from err
         return cls(path=index_dir, manifest=manifest, params=params, segments=segments, offsets=offsets)
 
     @property
@@ -230,6 +296,30 @@ class Index:
     def item_shingle_counts(self) -> np.ndarray:
         """Distinct shingles of every item, in global item order."""
         return np.concatenate([np.asarray(s.item_shingles) for s in self.segments] or [np.zeros(0, np.int32)])
+
+
+def segment_problem(segment: Segment) -> str | None:
+    """What is inconsistent between a segment's arrays and its item count, or None."""
+    n = segment.n_items
+    expected = {
+        "shingle_keys": (np.uint64, 1),
+        "shingle_items": (np.uint32, 1),
+        "band_keys": (np.uint64, 2),
+        "band_items": (np.uint32, 2),
+        "item_shingles": (np.int32, 1),
+    }
+    for name, (dtype, ndim) in expected.items():
+        array = getattr(segment, name)
+        if array.dtype != dtype or array.ndim != ndim:
+            wanted = f"{np.dtype(dtype)} in {ndim}"
+            return f"{name}.npy holds {array.dtype} in {array.ndim} dimension(s), not {wanted}"
+    if len(segment.shingle_keys) != len(segment.shingle_items):
+        return "shingle_keys.npy and shingle_items.npy differ in length"
+    if segment.band_keys.shape != segment.band_items.shape or segment.band_keys.shape[1] != n:
+        return f"the band tables are not [bands, {n}]"
+    if len(segment.item_shingles) != n:
+        return f"item_shingles.npy holds {len(segment.item_shingles)} counts for {n} items"
+    return None
 
 
 def check_segment_files(seg_dir: Path, entry: dict, verify_checksums: bool) -> None:

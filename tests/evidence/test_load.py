@@ -10,10 +10,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from provenance.check.baseline import entries_from
+from provenance.check.evaluate import evaluate
+from provenance.check.policy import Policy
 from provenance.errors import EvidenceError, InputError, ProvenanceError
 from provenance.evidence.files import ITEMS_FILE, MANIFEST_FILE, MATCHES_FILE, items_found_table
 from provenance.evidence.load import load_scan_dir
+from provenance.evidence.rederive import verify_scan
 from provenance.evidence.schema import EVIDENCE_SCHEMA_VERSION, MATCH_SCHEMA
+from provenance.report.model import load_report
 
 
 @pytest.fixture
@@ -113,3 +118,23 @@ def test_a_table_without_the_evidence_columns(scan_dir: Path) -> None:
     pq.write_table(pa.table({"item_id": pa.array([], pa.string())}), scan_dir / MATCHES_FILE)
     error = _fails(scan_dir, "not a matches.parquet of a scan: column(s) corpus, license,")
     assert error.source == (scan_dir / MATCHES_FILE).as_posix()
+
+
+def _check(directory: Path) -> object:
+    return evaluate(Policy.from_dict({"policy": {"deny": ["CC-BY-NC-*"]}}), directory)
+
+
+@pytest.mark.parametrize("load", [load_report, verify_scan, _check], ids=["report", "verify", "check"])
+def test_report_verify_and_check_fail_the_same_way(tmp_path: Path, load: Callable[[Path], object]) -> None:
+    for directory, needle in (
+        (tmp_path / "nowhere", "no such directory: not a scan output directory"),
+        (tmp_path, "no manifest.json: not a scan output directory"),
+    ):
+        with pytest.raises(EvidenceError, match=needle):
+            load(directory)
+
+
+def test_baseline_loads_a_scan_directory_the_same_way(scan_dir: Path, tmp_path: Path) -> None:
+    assert entries_from(scan_dir, "accepted") == []
+    with pytest.raises(EvidenceError, match="no manifest.json: not a scan output directory"):
+        entries_from(tmp_path, "accepted")

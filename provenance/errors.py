@@ -45,5 +45,11 @@ class IndexStoreError(ProvenanceError):
     """The on-disk index is missing, corrupt, or of an incompatible version."""
 
 
-class VerificationError(ProvenanceError):
-    """A scan's evidence cannot be re-checked (no manifest, unreadable outputs)."""
+class EvidenceError(InputError):
+    """A scan's output directory cannot be loaded (for ``report``, ``check``, ``baseline`` or
+    ``verify``): no manifest.json, a manifest that is not JSON or not of this evidence schema
+    version, a missing table, or one that is not readable Parquet."""
+
+
+VerificationError = EvidenceError
+"""The former name of ``EvidenceError`` (``verify``'s loading errors), kept for callers that catch it."""

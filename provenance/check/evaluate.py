@@ -15,7 +15,6 @@ directory) and returns a ``CheckReport`` that knows its own verdict. Matches go 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from provenance import licenses
 from provenance.check.policy import Baseline, BaselineEntry, Limit, Policy, WeakHandling
-from provenance.errors import UsageError
+from provenance.evidence.load import load_scan_dir
 
 if TYPE_CHECKING:
     from provenance.scanner.pipeline import ScanResult
@@ -176,22 +175,12 @@ class CheckReport:
 
 
 def load_scan(source: ScanResult | str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The match rows and the manifest of a scan result, or of a scan's output directory."""
+    """The match rows and the manifest of a scan result, or of a scan's output directory (loaded by
+    ``load_scan_dir``, whose ``EvidenceError`` names what is wrong with it)."""
     if not isinstance(source, str | Path):
         return source.matches.to_pylist(), source.manifest
-    import pyarrow.parquet as pq
-
-    out = Path(source)
-    manifest_path, matches_path = out / "manifest.json", out / "matches.parquet"
-    if not manifest_path.is_file() or not matches_path.is_file():
-        raise UsageError(
-            "not a scan output directory (manifest.json and matches.parquet expected)", source=out.as_posix()
-        )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"unreadable manifest ({err})", source=manifest_path.as_posix()) from None
-    return pq.read_table(matches_path).to_pylist(), manifest
+    evidence = load_scan_dir(source, items=False)
+    return evidence.matches.to_pylist(), evidence.manifest
 
 
 def _scan_summary(manifest: dict[str, Any]) -> dict[str, Any]:

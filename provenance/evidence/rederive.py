@@ -8,16 +8,14 @@ and the licensed text read again from the index, and each measured value must co
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from provenance.atomic import sha256_file
-from provenance.errors import InputError, VerificationError
-from provenance.evidence.files import ITEMS_FILE, MANIFEST_FILE, MATCHES_FILE
+from provenance.errors import InputError
+from provenance.evidence.files import ITEMS_FILE, MATCHES_FILE
+from provenance.evidence.load import load_scan_dir
 from provenance.index import Index
 from provenance.readers import ReaderOptions, discover, read_source
 from provenance.readers.records import Record
@@ -37,16 +35,6 @@ class VerifyReport:
     def ok(self) -> bool:
         """True when every check passed."""
         return not self.problems
-
-
-def _load_manifest(out_dir: Path) -> dict:
-    path = out_dir / MANIFEST_FILE
-    if not path.is_file():
-        raise VerificationError("no manifest.json: not a scan output directory", source=str(out_dir))
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise VerificationError(f"manifest.json is not valid JSON: {err}", source=str(path)) from err
 
 
 def _locate(name: str, manifest: dict) -> Path:
@@ -136,15 +124,15 @@ def _check_match(
 
 def verify_scan(out: str | Path) -> VerifyReport:
     """Recompute every match of the scan in ``out`` from the raw index and training files."""
-    out_dir = Path(out)
-    manifest = _load_manifest(out_dir)
+    evidence = load_scan_dir(out, items=False)
+    out_dir, manifest = evidence.directory, evidence.manifest
     report = VerifyReport()
     _check_outputs(out_dir, manifest, report)
     _check_inputs(manifest, report)
     index = _open_index(manifest, report)
     if index is None:
         return report
-    matches = pq.read_table(out_dir / MATCHES_FILE).to_pylist()
+    matches = evidence.matches.to_pylist()
     if len(matches) != manifest["counts"]["matches"]:
         report.problems.append(
             f"{MATCHES_FILE}: {len(matches)} rows, the manifest counts {manifest['counts']['matches']}"

@@ -17,11 +17,10 @@ from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from provenance.atomic import atomic_write_bytes, sha256_file
-from provenance.errors import InputError
 from provenance.evidence.files import ITEMS_FILE, MANIFEST_FILE, MATCHES_FILE
+from provenance.evidence.load import check_scan_manifest, load_scan_dir
 from provenance.evidence.schema import union_length
 from provenance.report.detection import DetectionModel
 
@@ -126,21 +125,9 @@ def strength_key(row: dict) -> tuple:
 
 
 def load_report(out_dir: str | Path) -> Report:
-    """The report of the scan whose evidence is in ``out_dir``."""
-    out = Path(out_dir)
-    manifest_path = out / MANIFEST_FILE
-    if not manifest_path.is_file():
-        raise InputError("no manifest.json: not a scan output directory", source=str(out))
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise InputError(f"manifest.json is not valid JSON: {err}", source=str(manifest_path)) from err
-    tables = {}
-    for name in (MATCHES_FILE, ITEMS_FILE):
-        if not (out / name).is_file():
-            raise InputError(f"{name} is missing", source=str(out))
-        tables[name] = pq.read_table(out / name)
-    return build_report(out, manifest, tables[MATCHES_FILE], tables[ITEMS_FILE])
+    """The report of the scan whose evidence is in ``out_dir`` (loaded by ``load_scan_dir``)."""
+    evidence = load_scan_dir(out_dir)
+    return build_report(evidence.directory, evidence.manifest, evidence.matches, evidence.items)
 
 
 def build_report(
@@ -155,8 +142,7 @@ def build_report(
     caller has it; ``digest``: gives ``evidence_digest`` of the tables, when the caller computes
     it); ``out_dir`` holds the written evidence files."""
     out = Path(out_dir)
-    if manifest.get("command") != "scan" or "counts" not in manifest:
-        raise InputError("manifest.json does not describe a scan", source=str(out / MANIFEST_FILE))
+    check_scan_manifest(manifest, out / MANIFEST_FILE)
     match_rows = matches.to_pylist() if match_rows is None else match_rows
     item_rows = items.to_pylist()
     corpora = _corpora(manifest)

@@ -1,0 +1,113 @@
+"""The one loader of a scan's output directory (manifest.json, matches.parquet, items.parquet)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from provenance.errors import EvidenceError
+from provenance.evidence.files import ITEMS_FILE, MANIFEST_FILE, MATCHES_FILE
+from provenance.evidence.schema import EVIDENCE_SCHEMA_VERSION, ITEM_SCHEMA, MATCH_SCHEMA
+
+__all__ = ["ScanEvidence", "check_scan_manifest", "load_scan_dir"]
+
+NOT_A_SCAN = "not a scan output directory"
+
+
+@dataclass(frozen=True)
+class ScanEvidence:
+    """A scan's output directory as loaded: its manifest and its evidence tables (Arrow, not rows:
+    each caller converts what it needs, once)."""
+
+    directory: Path
+    manifest: dict[str, Any]
+    matches: pa.Table
+    items: pa.Table | None
+    """``None`` when the caller did not ask for it (``load_scan_dir(..., items=False)``)."""
+
+    @property
+    def manifest_path(self) -> Path:
+        """``manifest.json`` of the scan."""
+        return self.directory / MANIFEST_FILE
+
+    @property
+    def matches_path(self) -> Path:
+        """``matches.parquet`` of the scan."""
+        return self.directory / MATCHES_FILE
+
+    @property
+    def items_path(self) -> Path:
+        """``items.parquet`` of the scan."""
+        return self.directory / ITEMS_FILE
+
+
+def load_scan_dir(directory: str | Path, *, items: bool = True) -> ScanEvidence:
+    """Load the scan whose evidence is in ``directory``; ``items=False`` leaves ``items.parquet``
+    unread (and not required).
+
+    Raises ``EvidenceError`` naming the directory or file at fault: no such directory, no
+    manifest.json, a manifest that is not JSON or does not describe a scan of this evidence schema
+    version, a missing table, or one that is not readable Parquet or lacks columns.
+    """
+    out = Path(directory)
+    if not out.is_dir():
+        what = "not a directory" if out.exists() else "no such directory"
+        raise EvidenceError(f"{what}: {NOT_A_SCAN}", source=out.as_posix())
+    manifest = _read_manifest(out)
+    matches = _read_table(out, MATCHES_FILE, MATCH_SCHEMA)
+    item_table = _read_table(out, ITEMS_FILE, ITEM_SCHEMA) if items else None
+    return ScanEvidence(out, manifest, matches, item_table)
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    path = out / MANIFEST_FILE
+    if not path.is_file():
+        raise EvidenceError(f"no {MANIFEST_FILE}: {NOT_A_SCAN}", source=out.as_posix())
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise EvidenceError(f"{MANIFEST_FILE} is not valid JSON: {err}", source=path.as_posix()) from None
+    except UnicodeDecodeError as err:
+        raise EvidenceError(f"{MANIFEST_FILE} is not valid UTF-8: {err}", source=path.as_posix()) from None
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise EvidenceError(f"{MANIFEST_FILE} cannot be read: {reason}", source=path.as_posix()) from None
+    check_scan_manifest(manifest, path)
+    return manifest
+
+
+def check_scan_manifest(manifest: Any, path: str | Path) -> None:
+    """Raise ``EvidenceError`` unless ``manifest`` (read from ``path``) describes a scan whose
+    evidence this version reads."""
+    source = Path(path).as_posix()
+    if not isinstance(manifest, dict) or manifest.get("command") != "scan" or "counts" not in manifest:
+        raise EvidenceError(f"{MANIFEST_FILE} does not describe a scan", source=source)
+    version = manifest.get("schema_version")
+    if version != EVIDENCE_SCHEMA_VERSION:
+        raise EvidenceError(
+            f"evidence schema_version {version!r}, this provenance reads version {EVIDENCE_SCHEMA_VERSION}"
+            " (scan again with this version)",
+            source=source,
+        )
+
+
+def _read_table(out: Path, name: str, schema: pa.Schema) -> pa.Table:
+    path = out / name
+    if not path.is_file():
+        raise EvidenceError(f"{name} is missing", source=out.as_posix())
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as err:
+        reason = str(err).removeprefix(f"Could not open Parquet input source '{path}': ")
+        raise EvidenceError(f"not a readable Parquet file ({reason})", source=path.as_posix()) from None
+    missing = [column for column in schema.names if column not in table.column_names]
+    if missing:
+        raise EvidenceError(
+            f"not a {name} of a scan: column(s) {', '.join(missing)} missing", source=path.as_posix()
+        )
+    return table

@@ -1,7 +1,7 @@
 """What every command shares: consoles, reader options, error translation and progress bars.
 
-Only typer and rich are imported at module level; the library (and with it numpy and pyarrow)
-is imported inside functions so that ``provenance --help`` stays fast.
+Only typer and rich are imported at module level; the library (``provenance.api``, and with it
+numpy and pyarrow) is imported inside functions so that ``provenance --help`` stays fast.
 """
 
 from __future__ import annotations

@@ -1,29 +1,23 @@
 """provenance: find licensed text inside training datasets, with evidence a third party can re-check.
 
-The public API lives in ``provenance.api`` and is re-exported here lazily, so that importing the
-package (and ``provenance --help``) stays fast.
+The public API lives in ``provenance.api`` and is re-exported here lazily (every name of its
+``__all__``), so that importing the package (and ``provenance --help``) stays fast.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from provenance.version import __version__ as __version__
 
-_API = {
-    "CorpusInfo", "Index", "IndexParams", "NormalizerConfig", "ReaderOptions", "ScanOptions", "ScanResult",
-    "VerifyReport", "add_to_index", "build_index", "compact_index", "index_info", "normalize", "read_records",
-    "scan", "tokenize", "verify_scan",
-}  # fmt: skip
-
 
 def __getattr__(name: str) -> Any:
-    if name in _API:
-        from provenance import api
-
+    api = importlib.import_module("provenance.api")  # not ``from provenance import``: that reads here
+    if name in api.__all__:
         return getattr(api, name)
     raise AttributeError(f"module 'provenance' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(_API | {"__version__"})
+    return sorted({*importlib.import_module("provenance.api").__all__, "__version__"})

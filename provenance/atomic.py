@@ -1,10 +1,9 @@
-"""Crash-safe file writes (write beside the target, fsync, rename over it, fsync the directory), and
-the crash points that the kill tests interrupt them at.
+"""Crash-safe file writes, and the crash points that the kill tests interrupt them at.
 
-Writers call ``checkpoint(name)`` between steps. When the environment variable
-``PROVENANCE_KILL_AT`` is set to ``N``, the process kills itself (SIGKILL, no clean-up) at the N-th
-checkpoint, which lets tests interrupt a build, add or compact at every step. Unset, it costs a
-dictionary lookup.
+A write goes beside the target, is fsynced, renamed over it, and the directory fsynced. Writers call
+``checkpoint(name)`` between steps. When the environment variable ``PROVENANCE_KILL_AT`` is set to
+``N``, the process kills itself (SIGKILL, no clean-up) at the N-th checkpoint, which lets tests
+interrupt a build, add or compact at every step. Unset, it costs a dictionary lookup.
 """
 
 from __future__ import annotations

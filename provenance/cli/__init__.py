@@ -1,7 +1,8 @@
 """The ``provenance`` command line: a thin layer over the library.
 
-Command groups live one per module (``index``, ``scan``, ``verify``); shared options, consoles and
-error translation live in ``common``. Heavy modules are imported inside the commands.
+Commands live one module each (``index``, ``scan``, ``verify``, ``check`` with ``baseline``,
+``report``); shared options, consoles and error translation live in ``common``. They reach the
+library through ``provenance.api`` only, imported inside the commands so that ``--help`` stays fast.
 """
 
 from __future__ import annotations

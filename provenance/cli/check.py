@@ -35,9 +35,7 @@ from provenance.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from provenance.check.evaluate import CheckReport
-    from provenance.check.policy import Policy
-    from provenance.readers import ReaderOptions
+    from provenance.api import CheckReport, Policy, ReaderOptions
 
 OUTPUT_PANEL = "Outputs"
 FINDINGS_SHOWN = 10
@@ -117,8 +115,7 @@ def check_command(
 
     Exits 0 when the policy holds, 1 when it is violated, 2 on a usage, input or tool error.
     """
-    from provenance.check.evaluate import evaluate
-    from provenance.check.policy import Baseline, Policy, find_policy
+    from provenance.api import Baseline, Policy, check_scan, find_policy
 
     started, started_at = time.monotonic(), _now()
     policy_path = policy or find_policy(Path("."))
@@ -139,7 +136,7 @@ def check_command(
             reader_options(fmt, text_field, id_field, meta_field, include_deleted),
             jobs,
         )
-        report = evaluate(loaded, scan_dir, accepted)
+        report = check_scan(loaded, scan_dir, accepted)
     run = {
         "started_at": started_at,
         "finished_at": _now(),
@@ -169,7 +166,7 @@ def _scan_or_existing(
         raise fail("give the dataset INPUTS to scan (with --index), or --from-scan DIR")
     if index is None:
         raise fail("--index is required to scan (or judge an existing scan with --from-scan DIR)")
-    from provenance.scanner.pipeline import scan
+    from provenance.api import scan
 
     target = out or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="provenance-check-")))
     with progress_bar("scanning") as progress:
@@ -187,30 +184,29 @@ def _write_outputs(
     json_out: Path | None,
     lines: str | None,
 ) -> None:
-    from provenance.atomic import atomic_write_bytes
-    from provenance.check.formats.interface import CheckFormat, RenderOptions, render
+    from provenance.api import CheckFormat, CheckRenderOptions, atomic_write_bytes, render_check
 
-    options = RenderOptions(root=Path.cwd(), run=run)
+    options = CheckRenderOptions(root=Path.cwd(), run=run)
     for fmt, target in ((CheckFormat.SARIF, sarif), (CheckFormat.JUNIT, junit), (CheckFormat.JSON, json_out)):
         if target is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(target, render(report, fmt, options).encode("utf-8"))
+            atomic_write_bytes(target, render_check(report, fmt, options).encode("utf-8"))
     if summary is not None:
         summary.parent.mkdir(parents=True, exist_ok=True)
         with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(render(report, CheckFormat.SUMMARY, options))
+            fh.write(render_check(report, CheckFormat.SUMMARY, options))
     if lines == "-":
-        sys.stdout.write(render(report, CheckFormat.LINES, options))
+        sys.stdout.write(render_check(report, CheckFormat.LINES, options))
         sys.stdout.flush()
     elif lines is not None:
         target = Path(lines)
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, render(report, CheckFormat.LINES, options).encode("utf-8"))
+        atomic_write_bytes(target, render_check(report, CheckFormat.LINES, options).encode("utf-8"))
 
 
 def _print_report(report: CheckReport, policy: Policy) -> None:
     """The verdict, one row per rule, and the first findings, on stderr."""
-    from provenance.check.formats.common import finding_line
+    from provenance.api import finding_line
 
     table = Table(show_header=True, box=None, padding=(0, 2))
     table.add_column("rule")
@@ -264,7 +260,7 @@ def baseline_command(
 
     Existing entries of --output keep their reason and expiry; new findings are appended.
     """
-    from provenance.check.baseline import write_baseline
+    from provenance.api import write_baseline
 
     until = None
     if expires is not None:

@@ -1,7 +1,7 @@
 """What every command shares: consoles, reader options, error translation and progress bars.
 
-Only typer and rich are imported at module level; the library (and with it numpy and pyarrow)
-is imported inside functions so that ``provenance --help`` stays fast.
+Only typer and rich are imported at module level; the library (``provenance.api``, and with it
+numpy and pyarrow) is imported inside functions so that ``provenance --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from provenance.engines.progress import ProgressUpdate
-    from provenance.readers import ReaderOptions
-    from provenance.readers.records import SkippedRecord
+    from provenance.api import ProgressUpdate, ReaderOptions, SkippedRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,7 +37,7 @@ stderr = Console(stderr=True, highlight=False)
 stdout = Console(highlight=False)
 """For the command's own output (``index info``'s table)."""
 
-# Kept in step with provenance.readers.base.FORMATS (tests check it); importing the readers here
+# Kept in step with provenance.api.INPUT_FORMATS (tests check it); importing the readers here
 # would pull in pyarrow and slow down --help.
 FORMATS_HELP = (
     "auto, x-archive, grailbird, twitter-v1, twitter-v2, jsonl, json, parquet, csv, tsv, text, text-file"
@@ -126,11 +124,11 @@ def reader_options(
     include_deleted: bool,
 ) -> ReaderOptions:
     """The library's ``ReaderOptions`` from the shared flags; an unknown ``--format`` is a usage error."""
-    from provenance.readers import FORMATS, ReaderOptions
+    from provenance.api import INPUT_FORMATS, ReaderOptions
 
-    if fmt not in FORMATS:
+    if fmt not in INPUT_FORMATS:
         raise typer.BadParameter(
-            f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="'--format'"
+            f"unknown format {fmt!r}; choose one of {', '.join(INPUT_FORMATS)}", param_hint="'--format'"
         )
     return ReaderOptions(
         format=fmt,

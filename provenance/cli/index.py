@@ -30,7 +30,7 @@ from provenance.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from provenance.index import BuildResult, CorpusInfo
+    from provenance.api import BuildResult, CorpusInfo
 
 index_app = typer.Typer(
     help="Build and inspect the index of licensed corpora that scans compare against.",
@@ -79,7 +79,7 @@ IndexPathArg = Annotated[Path, typer.Argument(help="The index directory.", show_
 def _corpus(
     name: str, license: str, owner: str | None, terms_url: str | None, acquired: str | None
 ) -> CorpusInfo:
-    from provenance.index import CorpusInfo
+    from provenance.api import CorpusInfo
 
     return CorpusInfo(name=name, license=license, owner=owner, terms_url=terms_url, acquired=acquired)
 
@@ -129,9 +129,7 @@ def build(
     ] = 3,
 ) -> None:
     """Create an index from INPUTS as one licensed corpus."""
-    from provenance.index import IndexParams, build_index
-    from provenance.text.minhash import MinHashConfig
-    from provenance.text.shingles import ShingleConfig
+    from provenance.api import IndexParams, MinHashConfig, ShingleConfig, build_index
 
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
     info = _corpus(corpus, license, owner, terms_url, acquired)
@@ -175,7 +173,7 @@ def add(
     jobs: JobsOpt = None,
 ) -> None:
     """Add INPUTS to an existing index as another licensed corpus (with the index's parameters)."""
-    from provenance.index import add_to_index
+    from provenance.api import add_to_index
 
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
     info = _corpus(corpus, license, owner, terms_url, acquired)
@@ -196,7 +194,7 @@ def info(
     ] = False,
 ) -> None:
     """Describe an index: its corpora, parameters and size (on stdout)."""
-    from provenance.index import index_info
+    from provenance.api import index_info
 
     described = index_info(path, verify_checksums=verify_checksums)
     if as_json:
@@ -259,7 +257,7 @@ def _human_bytes(size: int) -> str:
 @handle_errors
 def compact(path: IndexPathArg) -> None:
     """Merge all segments of an index into one (same items, same order)."""
-    from provenance.index import compact_index
+    from provenance.api import compact_index
 
     result = compact_index(path)
     if result.segments_before == result.segments_after:

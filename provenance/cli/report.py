@@ -11,8 +11,8 @@ from rich.markup import escape
 
 from provenance.cli.common import handle_errors, say
 
-# Kept in step with provenance.report.formats.interface.ReportFormat (a test checks it); importing the
-# library here would slow down --help.
+# Kept in step with provenance.api.ReportFormat (a test checks it); importing the library here would
+# slow down --help.
 REPORT_FORMATS = ("html", "markdown", "json")
 
 
@@ -49,11 +49,9 @@ def report_command(
         raise typer.BadParameter(
             f"unknown format {fmt!r}; choose one of {', '.join(REPORT_FORMATS)}", param_hint="'--format'"
         )
-    from provenance.atomic import atomic_write_bytes
-    from provenance.report.formats.interface import ReportFormat, render
-    from provenance.report.model import load_report
+    from provenance.api import ReportFormat, atomic_write_bytes, load_report, render_report
 
-    text = render(load_report(out_dir), ReportFormat(fmt), top=top)
+    text = render_report(load_report(out_dir), ReportFormat(fmt), top=top)
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()

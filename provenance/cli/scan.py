@@ -31,7 +31,7 @@ from provenance.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from provenance.scanner.pipeline import ScanResult
+    from provenance.api import ScanResult
 
 MATCH_PANEL = "Matching"
 TOP_ITEMS = 10
@@ -99,8 +99,7 @@ def scan_command(
 
     Exits 0 when the scan completes, whatever it finds; the evidence is written to --out.
     """
-    from provenance.engines.local import paused_gc
-    from provenance.scanner.pipeline import ScanOptions, scan
+    from provenance.api import ScanOptions, paused_gc, scan
 
     options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
     scan_options = ScanOptions(

@@ -26,7 +26,7 @@ def verify_command(
     printed on stdout), 2 when the check cannot run.
     """
     try:
-        from provenance.evidence.rederive import verify_scan
+        from provenance.api import verify_scan
     except ModuleNotFoundError as err:
         if err.name != "provenance.evidence.rederive":
             raise

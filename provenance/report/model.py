@@ -3,7 +3,7 @@
 ``load_report(out_dir)`` reads ``manifest.json``, ``matches.parquet`` and ``items.parquet`` (and the
 index manifest, where it can still be found, for the corpora's descriptions) and derives everything
 the readable reports show: the summary, findings by licence and by corpus, the coverage model and the
-chain of custody. The formats themselves live in ``provenance.writers`` (one module per format).
+chain of custody. The formats live in ``provenance.report.formats`` (one module per format).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from provenance.atomic import atomic_write_bytes, sha256_file
+from provenance.atomic import sha256_file
 from provenance.evidence.files import ITEMS_FILE, MANIFEST_FILE, MATCHES_FILE
 from provenance.evidence.load import check_scan_manifest, load_scan_dir
 from provenance.evidence.schema import union_length
@@ -304,35 +304,6 @@ def _shell_quote(path: str) -> str:
     import shlex
 
     return shlex.quote(path)
-
-
-def prepare_report_writer() -> None:
-    """Import the HTML report's heavy dependencies (matplotlib, Jinja2) and compile its template:
-    about a second that a scan spends in a background thread while its workers run."""
-    from matplotlib.backends import backend_svg  # noqa: F401
-    from matplotlib.figure import Figure  # noqa: F401
-
-    from provenance.report.formats.html import _template
-
-    _template()
-
-
-def write_scan_report(
-    out_dir: str | Path,
-    manifest: dict,
-    matches: pa.Table,
-    items: pa.Table,
-    match_rows: list[dict] | None = None,
-    digest: Callable[[], str] | None = None,
-) -> Path:
-    """Write ``report.html`` next to a scan's evidence (called at the end of ``scan``)."""
-    from provenance.report.formats.interface import ReportFormat, render
-
-    out = Path(out_dir)
-    report = build_report(out, manifest, matches, items, match_rows, digest)
-    target = out / REPORT_FILE
-    atomic_write_bytes(target, render(report, ReportFormat.HTML).encode("utf-8"))
-    return target
 
 
 def tables_digest(matches: list[dict], items: pa.Table) -> str:

@@ -21,7 +21,8 @@ from provenance.readers import ReaderOptions, describe_inputs, discover, workers
 from provenance.readers.accounting import ReadTally, accounted_batches
 from provenance.readers.fastjsonl import BLOCK_BYTES, BlockReading
 from provenance.readers.records import SkippedRecord
-from provenance.report.model import prepare_report_writer, tables_digest, write_scan_report
+from provenance.report.files import prepare_report_writer, write_scan_report
+from provenance.report.model import tables_digest
 from provenance.scanner.worker import (
     BatchOutput,
     ScanCounts,

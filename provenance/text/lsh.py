@@ -13,12 +13,12 @@ import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from provenance.errors import UsageError
+from provenance.text.cache import cache_dir
 
 if TYPE_CHECKING:
     from provenance.text.minhash import MinHashConfig
@@ -93,11 +93,6 @@ def _optimise(threshold: float, num_perm: int, min_recall: float) -> LSHConfig:
         if config.candidate_probability(threshold) >= min_recall:
             return config
     return LSHConfig(threshold, num_perm, 1, min_recall)
-
-
-def cache_dir() -> Path:
-    """Where derived tables are kept between runs (``$XDG_CACHE_HOME/provenance``)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "provenance"
 
 
 def band_keys(signatures: np.ndarray, config: LSHConfig) -> np.ndarray:

@@ -3,12 +3,14 @@
 Each token is hashed once with XXH64; a shingle's 64-bit hash combines the hashes of its ``n``
 tokens (polynomial over 2^64, then the MurmurHash3 64-bit finaliser). A text shorter than ``n``
 tokens has one shingle made of all its tokens; a text without tokens has none. The same value is
-computed by the scalar ``shingle_hash`` (used as datasketch's ``hashfunc`` in the equivalence tests)
-and by the vectorised ``shingle_batch``.
+computed by the scalar ``shingle_hash`` (used as datasketch's ``hashfunc`` in the equivalence tests),
+by the vectorised ``shingle_batch`` over token lists, and by ``shingle_texts`` straight from raw texts
+(the compiled tokeniser's tables, tokenise, hash and combine in one pass, never materialising tokens).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -16,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
-from provenance.text.normalize import DEFAULT_NORMALIZER, NormalizerConfig
+from provenance.text.normalize import DEFAULT_NORMALIZER, NormalizerConfig, tokenize
+from provenance.text.tokens import MAX_FOLD, supported, tables, utf8_and_work_arrays
 from provenance.text.xxh64 import xxh64_strings
 
 SHINGLE_SCHEME = "token-ngram/xxh64/poly-fmix64"
@@ -180,12 +183,82 @@ def shingle_texts(
 
     Equal to ``shingle_batch([tokenize(t) for t in texts])`` (tested), several times faster.
     """
-    from provenance.text.tokens import text_shingle_hashes
-
     hashes, offsets = text_shingle_hashes(
         texts if isinstance(texts, pa.Array) else list(texts), config, normalizer
     )
     return ShingleBatch(hashes, offsets)
+
+
+def text_shingle_hashes(
+    texts: Sequence[str] | pa.Array, shingles: ShingleConfig, config: NormalizerConfig = DEFAULT_NORMALIZER
+) -> tuple[np.ndarray, np.ndarray]:
+    """``shingle_batch([tokenize(t) for t in texts], shingles)`` as ``(hashes, offsets)``, in one compiled
+    pass that never materialises the tokens. ``texts`` may be an Arrow string array: then only the
+    texts that need Python become Python strings. Those are the texts that may hold an HTML entity
+    (unescaped, then passed to the kernel again) and the texts the kernel cannot decide alone (the
+    reference tokeniser's)."""
+    if not supported(config):
+        batch = shingle_batch([tokenize(t, config) for t in _strings(texts)], shingles)
+        return batch.hashes, batch.offsets
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(list(texts), type=pa.large_string())
+    texts = texts.cast(pa.large_string())
+    hashes, bounds, fallback, escaped = _kernel_shingles(texts, shingles, entities=True)
+    if escaped.any():
+        rows = np.flatnonzero(escaped)
+        unescaped = [html.unescape(t) for t in texts.take(pa.array(rows)).to_pylist()]
+        again = _kernel_shingles(pa.array(unescaped, type=pa.large_string()), shingles, entities=False)
+        own = [again[0][again[1][k] : again[1][k + 1]] for k in range(len(rows))]
+        hashes, bounds = _spliced(hashes, bounds, rows, own)
+        fallback[rows] = again[2]
+    if fallback.any():
+        rows = np.flatnonzero(fallback)
+        own = [
+            shingle_batch([tokenize(text, config)], shingles).hashes
+            for text in _strings(texts.take(pa.array(rows)))
+        ]
+        hashes, bounds = _spliced(hashes, bounds, rows, own)
+    # still a view of the kernel's buffer (sized for the worst case) unless texts were spliced in
+    return (hashes.copy() if hashes.base is not None else hashes), bounds
+
+
+def _kernel_shingles(
+    texts: pa.Array, shingles: ShingleConfig, entities: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``text_shingles_kernel`` on a large-string array, as (hashes, offsets, fallback, escaped):
+    the texts flagged in either have no hashes. ``hashes`` is a view of a larger buffer."""
+    from provenance.text.token_kernels import text_shingles_kernel
+
+    data, offsets, longest, cps, classes = utf8_and_work_arrays(texts)
+    scratch = np.empty(4 * MAX_FOLD * longest + 16, dtype=np.uint8)
+    out = np.empty(MAX_FOLD * int(offsets[-1] - offsets[0]) + len(texts) + 1, dtype=np.uint64)
+    text_ends = np.empty(len(texts), dtype=np.int64)
+    fallback, escaped = np.zeros(len(texts), dtype=np.bool_), np.zeros(len(texts), dtype=np.bool_)
+    n, seed = shingles.n, shingles.seed
+    ring = np.empty(1 << max(n - 1, 0).bit_length(), dtype=np.uint64)  # a power of two >= n
+    work = (cps, classes, np.uint64(seed), np.int64(n), scratch, ring)
+    total = text_shingles_kernel(data, offsets, *tables(), *work, out, text_ends, fallback, entities, escaped)
+    return out[:total], np.concatenate(([0], text_ends)).astype(np.int64), fallback, escaped
+
+
+def _spliced(
+    hashes: np.ndarray, bounds: np.ndarray, rows: np.ndarray, own: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Texts' hashes (text ``t``'s are ``hashes[bounds[t]:bounds[t + 1]]``) with the texts ``rows``
+    (ascending, none of them with hashes yet) given their ``own``."""
+    counts = np.diff(bounds)
+    counts[rows] = [len(piece) for piece in own]
+    pieces, start = [], 0
+    for t, piece in zip(rows.tolist(), own, strict=True):
+        pieces += [hashes[bounds[start] : bounds[t]], piece]
+        start = t + 1
+    pieces.append(hashes[bounds[start] :])
+    return np.concatenate(pieces).astype(np.uint64, copy=False), np.concatenate(([0], np.cumsum(counts)))
+
+
+def _strings(texts: Sequence[str] | pa.Array) -> list[str]:
+    """The texts as Python strings."""
+    return texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
 
 
 def shingles_of_token_hashes(th: np.ndarray, token_offsets: np.ndarray, n: int) -> ShingleBatch:

@@ -25,14 +25,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from provenance.text.arrays import utf8_buffers
+from provenance.text.cache import cache_dir
 from provenance.text.normalize import _NO_SPACE_SCRIPTS, _TOKEN_RE, DEFAULT_NORMALIZER, NormalizerConfig
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import pyarrow as pa
-
-    from provenance.text.shingles import ShingleConfig
 
 SEPARATOR, WORD, SINGLE, COMPLEX, SPACE, SINGLE_NOT_WORD = 0, 1, 2, 3, 4, 5
 MAX_FOLD = 3
@@ -127,8 +126,6 @@ def _cache_file() -> Path:
     digest = hashlib.sha256(Path(__file__).read_bytes() + unicodedata.unidata_version.encode()).hexdigest()[
         :16
     ]
-    from provenance.text.lsh import cache_dir
-
     return cache_dir() / f"token-tables-{digest}.npz"
 
 
@@ -168,10 +165,10 @@ def _unescaped_utf8(
     """The texts (strings, or an Arrow string array read straight from the input), HTML entities
     unescaped (the normaliser's first step), as a UTF-8 buffer with each text's offsets in it, the
     longest text's length in bytes, and code point and class work arrays for it."""
-    return _utf8_and_work_arrays(_unescaped_array(texts))
+    return utf8_and_work_arrays(_unescaped_array(texts))
 
 
-def _utf8_and_work_arrays(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+def utf8_and_work_arrays(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
     """A large-string array's UTF-8 buffer and offsets, its longest text's length in bytes, and
     code point and class work arrays for it."""
     data, offsets = utf8_buffers(texts)
@@ -252,83 +249,6 @@ def tokenize_texts(texts: list[str], config: NormalizerConfig = DEFAULT_NORMALIZ
     if not fallback.any():
         return tokens, text_offsets, 0
     return _merge_fallbacks(texts, tokens, text_offsets, fallback, config)
-
-
-def text_shingle_hashes(
-    texts: Sequence[str] | pa.Array, shingles: ShingleConfig, config: NormalizerConfig = DEFAULT_NORMALIZER
-) -> tuple[np.ndarray, np.ndarray]:
-    """``shingle_batch([tokenize(t) for t in texts], shingles)`` as ``(hashes, offsets)``, in one compiled
-    pass that never materialises the tokens. ``texts`` may be an Arrow string array: then only the
-    texts that need Python become Python strings. Those are the texts that may hold an HTML entity
-    (unescaped, then passed to the kernel again) and the texts the kernel cannot decide alone (the
-    reference tokeniser's)."""
-    import pyarrow as pa
-
-    from provenance.text.normalize import tokenize
-    from provenance.text.shingles import shingle_batch
-
-    if not supported(config):
-        batch = shingle_batch([tokenize(t, config) for t in _strings(texts)], shingles)
-        return batch.hashes, batch.offsets
-    if not isinstance(texts, pa.Array):
-        texts = pa.array(list(texts), type=pa.large_string())
-    texts = texts.cast(pa.large_string())
-    hashes, bounds, fallback, escaped = _kernel_shingles(texts, shingles, entities=True)
-    if escaped.any():
-        rows = np.flatnonzero(escaped)
-        unescaped = [html.unescape(t) for t in texts.take(pa.array(rows)).to_pylist()]
-        again = _kernel_shingles(pa.array(unescaped, type=pa.large_string()), shingles, entities=False)
-        own = [again[0][again[1][k] : again[1][k + 1]] for k in range(len(rows))]
-        hashes, bounds = _spliced(hashes, bounds, rows, own)
-        fallback[rows] = again[2]
-    if fallback.any():
-        rows = np.flatnonzero(fallback)
-        own = [
-            shingle_batch([tokenize(text, config)], shingles).hashes
-            for text in _strings(texts.take(pa.array(rows)))
-        ]
-        hashes, bounds = _spliced(hashes, bounds, rows, own)
-    # still a view of the kernel's buffer (sized for the worst case) unless texts were spliced in
-    return (hashes.copy() if hashes.base is not None else hashes), bounds
-
-
-def _kernel_shingles(
-    texts: pa.Array, shingles: ShingleConfig, entities: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``text_shingles_kernel`` on a large-string array, as (hashes, offsets, fallback, escaped):
-    the texts flagged in either have no hashes. ``hashes`` is a view of a larger buffer."""
-    from provenance.text.token_kernels import text_shingles_kernel
-
-    data, offsets, longest, cps, classes = _utf8_and_work_arrays(texts)
-    scratch = np.empty(4 * MAX_FOLD * longest + 16, dtype=np.uint8)
-    out = np.empty(MAX_FOLD * int(offsets[-1] - offsets[0]) + len(texts) + 1, dtype=np.uint64)
-    text_ends = np.empty(len(texts), dtype=np.int64)
-    fallback, escaped = np.zeros(len(texts), dtype=np.bool_), np.zeros(len(texts), dtype=np.bool_)
-    n, seed = shingles.n, shingles.seed
-    ring = np.empty(1 << max(n - 1, 0).bit_length(), dtype=np.uint64)  # a power of two >= n
-    work = (cps, classes, np.uint64(seed), np.int64(n), scratch, ring)
-    total = text_shingles_kernel(data, offsets, *tables(), *work, out, text_ends, fallback, entities, escaped)
-    return out[:total], np.concatenate(([0], text_ends)).astype(np.int64), fallback, escaped
-
-
-def _spliced(
-    hashes: np.ndarray, bounds: np.ndarray, rows: np.ndarray, own: list[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Texts' hashes (text ``t``'s are ``hashes[bounds[t]:bounds[t + 1]]``) with the texts ``rows``
-    (ascending, none of them with hashes yet) given their ``own``."""
-    counts = np.diff(bounds)
-    counts[rows] = [len(piece) for piece in own]
-    pieces, start = [], 0
-    for t, piece in zip(rows.tolist(), own, strict=True):
-        pieces += [hashes[bounds[start] : bounds[t]], piece]
-        start = t + 1
-    pieces.append(hashes[bounds[start] :])
-    return np.concatenate(pieces).astype(np.uint64, copy=False), np.concatenate(([0], np.cumsum(counts)))
-
-
-def _strings(texts: Sequence[str] | pa.Array) -> list[str]:
-    """The texts as Python strings."""
-    return texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
 
 
 def _from_lists(lists: list[list[str]]):  # noqa: ANN202

@@ -29,6 +29,15 @@ def _template() -> Template:
     return env.from_string(TEMPLATE)
 
 
+def prepare() -> None:
+    """Import this format's heavy dependencies (matplotlib, Jinja2) and compile its template: about
+    a second that a caller may spend in a background thread before the first ``render``."""
+    from matplotlib.backends import backend_svg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
+
+    _template()
+
+
 def percent(share: float) -> str:
     """A share in [0, 1] as a percentage with enough digits to tell small shares from zero."""
     value = 100.0 * share

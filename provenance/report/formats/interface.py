@@ -33,7 +33,7 @@ MODULES: dict[ReportFormat, str] = {
     ReportFormat.MARKDOWN: "markdown",
     ReportFormat.JSON: "json",
 }
-"""The module of ``provenance.writers`` that renders each format (imported on demand)."""
+"""The module of this package that renders each format (imported on demand)."""
 
 
 def _renderer(fmt: ReportFormat) -> Callable[..., str]:

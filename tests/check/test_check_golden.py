@@ -97,15 +97,11 @@ def outputs(
 
 @pytest.fixture(scope="module")
 def volatile(outputs: dict[str, str]) -> Volatile:
-    from provenance.atomic import sha256_file
-
     root = Path(outputs["root"])
     volatile = Volatile()
     volatile.add(str(root), "<world>")
     volatile.add(str(root.resolve()), "<world>")
-    digest = sha256_file(root / "idx" / "manifest.json")
-    volatile.add(digest, "<index digest>")
-    volatile.add(digest[:12], "<index digest[:12]>")
+    volatile.add_index_digest(root / "idx")
     return volatile
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from synthetic import document, tweets, write_jsonl
 
+from provenance import scan
 from provenance.index import CorpusInfo, add_to_index, build_index
 
 PROPRIETARY = "LicenseRef-Proprietary"
@@ -51,6 +55,23 @@ def build_world(root: Path) -> dict:
         "proprietary": proprietary,
         "open": open_,
     }
+
+
+def scan_world(world: dict) -> dict:
+    """Scan the release into ``out`` (``result``: its ``ScanResult``), the broken release into
+    ``broken_out``, and the release written as ``parquet/train.parquet`` into ``parquet_out``."""
+    root = world["root"]
+    world["out"] = root / "out"
+    world["result"] = scan([world["release"]], world["index"], world["out"], jobs=1)
+    world["broken_out"] = root / "broken_out"
+    scan([world["broken"]], world["index"], world["broken_out"], jobs=1)
+    lines = (world["release"] / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    world["parquet"] = root / "parquet" / "train.parquet"
+    world["parquet"].parent.mkdir()
+    pq.write_table(pa.Table.from_pylist([json.loads(line) for line in lines]), world["parquet"])
+    world["parquet_out"] = root / "parquet_out"
+    scan([world["parquet"]], world["index"], world["parquet_out"], jobs=1)
+    return world
 
 
 def write_policy(path: Path, body: str) -> Path:

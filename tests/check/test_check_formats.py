@@ -6,15 +6,13 @@ import importlib.resources
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from gate_world import OPEN_ROWS, PROPRIETARY, PROPRIETARY_ROWS, build_world
+from gate_world import OPEN_ROWS, PROPRIETARY, PROPRIETARY_ROWS
 
-from provenance import scan
 from provenance.check.evaluate import CheckReport, evaluate
 from provenance.check.formats import summary as markdown_summary
 from provenance.check.formats.interface import RENDERERS, CheckFormat, RenderOptions, render
@@ -38,19 +36,9 @@ LINE_FORMAT = re.compile(
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    w = build_world(tmp_path_factory.mktemp("formats"))
-    w["out"] = w["root"] / "out"
-    scan([w["release"]], w["index"], w["out"], jobs=1)
-    docs = [
-        json.loads(line) for line in (w["release"] / "train.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    w["parquet"] = w["root"] / "parquet" / "train.parquet"
-    w["parquet"].parent.mkdir()
-    pq.write_table(pa.Table.from_pylist(docs), w["parquet"])
-    w["parquet_out"] = w["root"] / "parquet_out"
-    scan([w["parquet"]], w["index"], w["parquet_out"], jobs=1)
-    return w
+def world(gate_world: Mapping) -> Mapping:
+    """The session's gate world (read-only): ``out`` and ``parquet_out`` are its scans."""
+    return gate_world
 
 
 @pytest.fixture(scope="module")

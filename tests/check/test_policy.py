@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
-from gate_world import OPEN, OPEN_ROWS, PROPRIETARY, PROPRIETARY_ROWS, build_world, write_policy
+from gate_world import OPEN, OPEN_ROWS, PROPRIETARY, PROPRIETARY_ROWS, write_policy
 from synthetic import write_jsonl
 
 from provenance import scan
@@ -20,13 +21,9 @@ from provenance.licenses import allowed, matches, pattern_error
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    w = build_world(tmp_path_factory.mktemp("policy"))
-    w["out"] = w["root"] / "out"
-    w["result"] = scan([w["release"]], w["index"], w["out"], jobs=1)
-    w["broken_out"] = w["root"] / "broken_out"
-    scan([w["broken"]], w["index"], w["broken_out"], jobs=1)
-    return w
+def world(gate_world: Mapping) -> Mapping:
+    """The session's gate world (read-only): ``out`` and ``broken_out`` are its scans."""
+    return gate_world
 
 
 def policy(body: str) -> Policy:

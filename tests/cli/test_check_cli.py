@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from gate_world import PROPRIETARY_ROWS, build_world, write_policy
+from gate_world import PROPRIETARY_ROWS, write_policy
 from typer.testing import CliRunner, Result
 
-from provenance import scan
 from provenance.cli import app
 
 runner = CliRunner()
@@ -22,13 +22,14 @@ def invoke(*args: str | Path) -> Result:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    w = build_world(tmp_path_factory.mktemp("check_cli"))
-    w["out"] = w["root"] / "out"
-    scan([w["release"]], w["index"], w["out"], jobs=1)
-    w["deny"] = write_policy(w["root"] / "deny.toml", DENY)
-    w["clean"] = write_policy(w["root"] / "clean.toml", CLEAN)
-    return w
+def world(gate_world: Mapping, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The session's gate world (read-only) with two policies written beside it."""
+    policies = tmp_path_factory.mktemp("check_cli")
+    return {
+        **gate_world,
+        "deny": write_policy(policies / "deny.toml", DENY),
+        "clean": write_policy(policies / "clean.toml", CLEAN),
+    }
 
 
 def test_exit_1_when_violated_0_when_clean(world: dict, tmp_path: Path) -> None:

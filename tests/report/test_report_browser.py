@@ -9,10 +9,10 @@ both; ``playwright install`` is never needed).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from report_world import build_world, run_scan
 
 from provenance.report.model import REPORT_FILE
 
@@ -36,10 +36,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("browser")
-    run_scan(build_world(root), root / "out")
-    return root / "out" / REPORT_FILE
+def report_page(report_world: Mapping) -> Path:
+    """The HTML report the scan of the session's report world wrote (read-only)."""
+    return report_world["out"] / REPORT_FILE
 
 
 def _visible_rows(page: object) -> int:

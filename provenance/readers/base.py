@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from provenance.readers.archive_layout import grailbird_files, x_archive_files
+
 FORMATS: tuple[str, ...] = (
     "auto",
     "x-archive",
@@ -70,11 +72,7 @@ class InputSource:
     def files(self) -> list[Path]:
         """The concrete files that will be read, sorted (for hashing the inputs)."""
         if self.format == "x-archive" and self.path.is_dir():
-            from provenance.readers.x_archive import archive_files
-
-            return archive_files(self.path, include_deleted=self.include_deleted)
+            return x_archive_files(self.path, include_deleted=self.include_deleted)
         if self.format == "grailbird" and self.path.is_dir():
-            from provenance.readers.grailbird import grailbird_files
-
             return grailbird_files(self.path)
         return [self.path]

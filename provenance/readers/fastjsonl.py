@@ -1,6 +1,6 @@
 """JSON Lines through pyarrow's JSON parser, block by block, with the line reader's results.
 
-The line reader (``jsonstream.iter_json_lines`` + ``generic.generic_record``) is the definition.
+The line reader (``jsonstream.iter_json_lines`` + ``json_records.generic_record``) is the definition.
 A block of whole lines is parsed by pyarrow only when that cannot differ from it: every line holds
 one object (it starts with ``{``, ends with ``}``, and the parser yields as many rows as the block
 has lines), no ``\\r`` (Python splits lines there too), text fields are strings, id fields strings
@@ -31,6 +31,7 @@ from provenance.errors import InputError
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import Emitter, ReadItem
 from provenance.readers.compression import sniff_compression, strip_compression
+from provenance.readers.json_records import expand_arrays, missing_text_reason, records_of_values
 from provenance.readers.jsonstream import iter_json_lines
 from provenance.readers.records import Record, SkippedRecord
 
@@ -223,8 +224,6 @@ def _block_items(
     if columns is None:
         return _line_by_line(block, first_line, emitter, options)
     texts, ids, urls = columns
-    from provenance.readers.generic import missing_text_reason
-
     missing = missing_text_reason(options.text_fields())
     record, skip = emitter.record, emitter.skip
     items = [
@@ -301,8 +300,6 @@ def block_columns(path: Path, start: int, end: int, options: ReaderOptions) -> B
     """The records of bytes ``[start, end)`` of a JSON Lines file as columns, without a Python
     object per record; ``None`` when the block needs the line reader (then use ``read_block``).
     Lines are numbered from 1, so a record's line is its position plus one."""
-    from provenance.readers.generic import missing_text_reason
-
     data = _read_range(path, start, end)
     columns = _parse_columns(data, options) if data else None
     if columns is None or not _valid_utf8(columns):
@@ -393,8 +390,6 @@ def _line_by_line(
     block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
 ) -> tuple[list[ReadItem], int]:
     """The line reader over one block (same positions, absolute line numbers), and its lines."""
-    from provenance.readers.generic import expand_arrays, records_of_values
-
     stream = io.StringIO(block.decode("utf-8"), newline=None)
     items = list(records_of_values(expand_arrays(iter_json_lines(stream)), emitter, options, first_line))
     stream.seek(0)

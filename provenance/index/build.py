@@ -56,7 +56,7 @@ from provenance.readers import (
 )
 from provenance.readers.accounting import ReadTally, accounted_batches
 from provenance.readers.fastjsonl import Block, BlockReading, block_columns
-from provenance.readers.records import Record, SkippedRecord
+from provenance.readers.records import Record, SkippedRecord, default_ids
 
 BATCH_SIZE = 20_000
 
@@ -133,11 +133,10 @@ def _analyse_block(unit: Block, params: IndexParams) -> _AnalysedBlock:
 
 def _shifted(records: pa.Table, source: str, positions: int, lines: int) -> pa.Table:
     """A worker's records numbered after the ``positions`` and ``lines`` of the blocks before,
-    each record without an id of its own given its default id (``"<source>:<position>"``)."""
-    position = pc.add(records.column("position"), positions)
-    default_ids = pc.binary_join_element_wise(source, pc.cast(position, pa.string()), ":")
+    each record without an id of its own given its ``default_id``."""
+    position, ids = pc.add(records.column("position"), positions), records.column("id")
     new = {
-        "id": pc.if_else(pc.equal(records.column("id"), ""), default_ids, records.column("id")),
+        "id": pc.if_else(pc.equal(ids, ""), default_ids(source, position), ids),
         "position": position,
         "line": pc.add(records.column("line"), lines),
     }

@@ -24,7 +24,7 @@ import zstandard
 from provenance.atomic import sha256_file
 from provenance.errors import InputError, UsageError
 from provenance.readers import fastjsonl
-from provenance.readers.base import FORMATS, InputSource, ReaderOptions
+from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import ReadItem
 from provenance.readers.delimited import read_delimited
 from provenance.readers.detect import archive_kind, detect_file_format
@@ -66,6 +66,8 @@ _READERS: dict[str, Reader] = {
     "text": read_text_lines,
     "text-file": read_text_file,
 }
+FORMATS: tuple[str, ...] = ("auto", *_READERS)
+"""Every ``--format``: ``auto`` (detected per file) and each format that has a reader."""
 _ARCHIVE_FORMATS: tuple[str, ...] = ("x-archive", "grailbird")
 _IGNORED_STEMS: tuple[str, ...] = (
     "readme",

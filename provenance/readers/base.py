@@ -7,21 +7,6 @@ from pathlib import Path
 
 from provenance.readers.archive_layout import grailbird_files, x_archive_files
 
-FORMATS: tuple[str, ...] = (
-    "auto",
-    "x-archive",
-    "grailbird",
-    "twitter-v1",
-    "twitter-v2",
-    "jsonl",
-    "json",
-    "parquet",
-    "csv",
-    "tsv",
-    "text",
-    "text-file",
-)
-
 DEFAULT_TEXT_FIELDS: tuple[str, ...] = ("text", "content", "full_text", "tweet", "body")
 DEFAULT_ID_FIELDS: tuple[str, ...] = ("id", "id_str", "tweet_id", "doc_id", "uuid")
 
@@ -31,7 +16,7 @@ class ReaderOptions:
     """How inputs are read.
 
     Attributes:
-        format: one of ``FORMATS``; anything but ``"auto"`` overrides detection.
+        format: one of ``provenance.readers.FORMATS``; anything but ``"auto"`` overrides detection.
         text_field: generic formats: the text field (default: first of ``DEFAULT_TEXT_FIELDS``).
         id_field: generic formats: the id field (default: first of ``DEFAULT_ID_FIELDS``).
         meta_fields: extra fields copied into ``meta`` as strings (dotted paths reach into JSON).

@@ -21,7 +21,7 @@ from provenance.evidence.schema import SNIPPET_CONTEXT, union_length
 from provenance.index import Index
 from provenance.readers import fastjsonl, read_block
 from provenance.readers.fastjsonl import Block, block_columns
-from provenance.readers.records import Record, SkippedRecord
+from provenance.readers.records import Record, SkippedRecord, own_id
 from provenance.scanner.candidates import (
     BandLookup,
     Candidates,
@@ -442,18 +442,14 @@ def shift_block(output: BlockOutput, positions: int, lines: int) -> None:
     for row in output.rows:
         row["dataset_row"] += positions
         row["dataset_line"] += lines
-        if row["dataset_doc_id"] == f"{row['dataset_file']}:{row['dataset_row']}":
-            row["dataset_doc_id"] = None
+        row["dataset_doc_id"] = own_id(row["dataset_doc_id"], row["dataset_file"], row["dataset_row"])
     output.skipped = [skipped.shifted(positions, lines) for skipped in output.skipped]
 
 
 def record_tuples(batches: Iterator[list[Record]]) -> Iterator[list[tuple]]:
     """Batches of records as the plain (file, row, line, own id, text) tuples workers receive."""
     for batch in batches:
-        yield [
-            (r.source, r.position, r.line, None if r.id == f"{r.source}:{r.position}" else r.id, r.text)
-            for r in batch
-        ]
+        yield [(r.source, r.position, r.line, own_id(r.id, r.source, r.position), r.text) for r in batch]
 
 
 def run_batches(

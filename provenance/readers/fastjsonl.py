@@ -8,19 +8,17 @@ or integers. Any other block (a broken line, a blank line, a number where the te
 is read by the line reader itself, with the same positions and line numbers. About three times
 faster on tweets.
 
-Blocks are independent, so worker processes can read them: ``BlockReading`` cuts the files into
-newline-aligned byte ranges and numbers what comes back; a worker reads its range with
-``read_block`` (records) or ``block_columns`` (Arrow columns, no object per record).
+Blocks are independent, so worker processes can read them (``blocks.BlockStream``): ``block_bounds``
+cuts a file into newline-aligned byte ranges, and a worker reads its range with ``read_block``
+(records) or ``block_columns`` (Arrow columns, no object per record).
 """
 
 from __future__ import annotations
 
 import io
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -37,7 +35,6 @@ from provenance.readers.records import Record, SkippedRecord
 
 BLOCK_BYTES = 8 << 20
 TAIL_BLOCKS = 4
-Result = TypeVar("Result")
 _BOM = b"\xef\xbb\xbf"
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
 _ID_TYPES = (*_STRING_TYPES, pa.int64())
@@ -108,55 +105,6 @@ def block_bounds(path: Path, block_bytes: int | None = None) -> Iterator[tuple[i
             end = min(end, size)
             yield start, end
             start = end
-
-
-@dataclass(frozen=True)
-class Block:
-    """A newline-aligned byte range ``[start, end)`` of a JSON Lines source, for a worker to read."""
-
-    source: InputSource
-    start: int
-    end: int
-    options: ReaderOptions
-
-
-class BlockReading:
-    """Cuts sources into blocks for workers, and places what comes back, in order: the positions
-    and lines of the blocks before each one in its file (the numbering one reader would give)."""
-
-    def __init__(self, sources: list[InputSource], options: ReaderOptions) -> None:
-        self.sources, self.options = sources, options
-        self.total = sum(s.path.stat().st_size for s in sources)
-        self.done = 0
-        self._handed_out: deque[Block] = deque()
-        self._before: dict[str, tuple[int, int]] = {}
-
-    def blocks(self) -> Iterator[Block]:
-        """Every block of every source, in order."""
-        for source in self.sources:
-            for start, end in block_bounds(source.path):
-                self._handed_out.append(Block(source, start, end, self.options))
-                yield self._handed_out[-1]
-
-    def results(self, outputs: Iterator[Result]) -> Iterator[Result]:
-        """``outputs`` (one per block, in order); an ``InputError`` raised reading a block gets
-        its line counted in the file."""
-        try:
-            yield from outputs
-        except InputError as error:
-            if self._handed_out and error.line is not None:
-                block = self._handed_out[0]
-                error.line += self._before.get(block.source.name, (0, 0))[1]
-            raise
-
-    def place(self, positions: int, lines: int) -> tuple[Block, int, int]:
-        """The next block back (it used ``positions`` and held ``lines``), with the positions and
-        lines before it in its file."""
-        block = self._handed_out.popleft()
-        before = self._before.get(block.source.name, (0, 0))
-        self._before[block.source.name] = (before[0] + positions, before[1] + lines)
-        self.done += block.end - block.start
-        return block, before[0], before[1]
 
 
 def read_block(path: Path, start: int, end: int, source_name: str, options: ReaderOptions) -> ReadBlock:

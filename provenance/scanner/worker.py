@@ -19,9 +19,9 @@ from provenance.engines.local import map_in_order
 from provenance.errors import UsageError
 from provenance.evidence.schema import SNIPPET_CONTEXT, union_length
 from provenance.index import Index
-from provenance.readers import fastjsonl, read_block
-from provenance.readers.fastjsonl import Block, block_columns
-from provenance.readers.records import Record, SkippedRecord, own_id
+from provenance.readers import fastjsonl
+from provenance.readers.blocks import Block, BlockTally, Placement, read_block_records
+from provenance.readers.records import Record, own_id
 from provenance.scanner.candidates import (
     BandLookup,
     Candidates,
@@ -376,34 +376,32 @@ def _scan_in_worker(records: list[tuple]) -> BatchOutput:
 @dataclass
 class BlockOutput(BatchOutput):
     """What one block of lines held and matched; positions count from 0 and lines from 1, and a
-    record without an id of its own has ``dataset_doc_id`` ``None`` (see ``shift_block``)."""
+    record without an id of its own has ``dataset_doc_id`` ``None`` (see ``place_rows``)."""
 
-    skipped: list[SkippedRecord] = field(default_factory=list)
-    records_read: int = 0
-    positions: int = 0
-    lines: int = 0
+    tally: BlockTally = field(default_factory=lambda: BlockTally([], 0, 0))
 
 
-def scan_block_in_worker(unit: Block) -> BlockOutput:
+def scan_block_in_worker(block: Block) -> BlockOutput:
     """Read a block of a source that reads in blocks, and scan its records: as Arrow columns
     where pyarrow could read the block, else through the line reader's records."""
     assert _SCANNER is not None
-    source, size = unit.source, _SCANNER.options.batch_records
-    columns = block_columns(source.path, unit.start, unit.end, unit.options)
-    if columns is None:
-        return _scan_records_of_block(unit)
-    out = BlockOutput(
-        ScanCounts(),
-        skipped=[SkippedRecord(source.name, p, reason, line) for p, line, reason in columns.skipped],
-        records_read=columns.lines,
-        positions=columns.lines,
-        lines=columns.lines,
-    )
+    read, size = read_block_records(block), _SCANNER.options.batch_records
+    out = BlockOutput(ScanCounts(), tally=read.tally)
+    if read.columns is None:
+        records = read.records
+        for first in range(0, len(records), size):
+            part = _SCANNER.scan_batch(
+                [(r.source, r.position, r.line, r.id or None, r.text) for r in records[first : first + size]]
+            )
+            out.counts.add(part.counts)
+            out.rows.extend(part.rows)
+        return out
+    columns = read.columns
     ids = columns.ids.to_pylist()
     texts = columns.texts.cast(pa.large_string())  # once: a cast of each slice would copy the block
     for first in range(0, len(ids), size):
         part = _SCANNER.scan_columns(
-            source.name,
+            read.source,
             columns.positions[first : first + size],
             ids[first : first + size],
             texts.slice(first, size),
@@ -413,37 +411,13 @@ def scan_block_in_worker(unit: Block) -> BlockOutput:
     return out
 
 
-def _scan_records_of_block(unit: Block) -> BlockOutput:
-    """``scan_block_in_worker`` through the line reader's records."""
-    assert _SCANNER is not None
-    block = read_block(unit.source, unit.start, unit.end, unit.options)
-    records = block.records()
-    out = BlockOutput(
-        ScanCounts(),
-        skipped=block.skipped(),
-        records_read=len(block.items),
-        positions=block.positions,
-        lines=block.lines,
-    )
-    size = _SCANNER.options.batch_records
-    for first in range(0, len(records), size):
-        part = _SCANNER.scan_batch(
-            [(r.source, r.position, r.line, r.id or None, r.text) for r in records[first : first + size]]
-        )
-        out.counts.add(part.counts)
-        out.rows.extend(part.rows)
-    return out
-
-
-def shift_block(output: BlockOutput, positions: int, lines: int) -> None:
-    """Number a block's rows and skipped records after the ``positions`` and ``lines`` of the
-    blocks before it; a record id equal to its default id counts as none, as ``record_tuples``
-    has it."""
-    for row in output.rows:
-        row["dataset_row"] += positions
-        row["dataset_line"] += lines
+def place_rows(rows: list[dict], placement: Placement) -> None:
+    """Number a block's rows after the positions and lines of the blocks before it; a record id
+    equal to its default id counts as none, as ``record_tuples`` has it."""
+    for row in rows:
+        row["dataset_row"] += placement.positions
+        row["dataset_line"] += placement.lines
         row["dataset_doc_id"] = own_id(row["dataset_doc_id"], row["dataset_file"], row["dataset_row"])
-    output.skipped = [skipped.shifted(positions, lines) for skipped in output.skipped]
 
 
 def record_tuples(batches: Iterator[list[Record]]) -> Iterator[list[tuple]]:

@@ -27,11 +27,10 @@ from provenance.index.segment import (
     Segment,
     SegmentBuilder,
     SegmentCounts,
-    TextAnalysis,
     _save_array,
-    analyse_texts,
     columns_table,
     describe_file,
+    index_analysis,
     records_table,
     write_band_tables,
     write_postings,
@@ -56,6 +55,7 @@ from provenance.readers import (
 from provenance.readers.accounting import ReadTally, accounted_batches
 from provenance.readers.blocks import Block, BlockStream, BlockTally, Placement, read_block_records
 from provenance.readers.records import Record, SkippedRecord, default_ids
+from provenance.text.analyse import TextAnalysis
 
 BATCH_SIZE = 20_000
 
@@ -83,7 +83,7 @@ def _existing_hashes(index: Index) -> dict[str, str]:
 def _analysed(
     batches: Iterator[list[Record]], params: IndexParams, jobs: int
 ) -> Iterator[tuple[list[Record], TextAnalysis]]:
-    """Each batch with ``analyse_texts`` of its texts, in order; with several ``jobs`` the analyses
+    """Each batch with ``index_analysis`` of its texts, in order; with several ``jobs`` the analyses
     are computed by forked workers (only the texts travel) while the next batches are read."""
     held: deque[list[Record]] = deque()
 
@@ -92,7 +92,7 @@ def _analysed(
             held.append(batch)
             yield [record.text for record in batch]
 
-    analyse = partial(analyse_texts, params=params)
+    analyse = partial(index_analysis, params=params)
     if jobs > 1:
         analyse(["load the compiled kernels once, before the workers are forked"])
     for analysis in map_in_order(analyse, texts_of(batches), jobs):
@@ -117,7 +117,7 @@ def _analyse_block(block: Block, params: IndexParams) -> _AnalysedBlock:
         table, texts = records_table(read.records), [r.text for r in read.records]
     else:
         table, texts = columns_table(read.columns, read.source), read.columns.texts.to_pylist()
-    return _AnalysedBlock(table, analyse_texts(texts, params), read.tally)
+    return _AnalysedBlock(table, index_analysis(texts, params), read.tally)
 
 
 def _placed(records: pa.Table, placement: Placement) -> pa.Table:
@@ -146,7 +146,7 @@ def _ingest_blocks(
     """Index JSON Lines files that workers read, table and analyse block by block, while this
     process deduplicates in input order (the same segment as reading here); the records that could
     not be read go to ``tally``, numbered in the file."""
-    analyse_texts(["load the compiled kernels once, before the workers are forked"], params)
+    index_analysis(["load the compiled kernels once, before the workers are forked"], params)
     stream = BlockStream(sources, options)
     with paused_gc():
         analysed = map_in_order(partial(_analyse_block, params=params), stream.blocks(), jobs)

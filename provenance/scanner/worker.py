@@ -30,8 +30,8 @@ from provenance.scanner.candidates import (
     find_candidates,
 )
 from provenance.scanner.compare import AnalysedText, HashedText, PairEvidence, analyse, compare_hashed
+from provenance.text.analyse import analyse_texts
 from provenance.text.arrays import utf8_buffers
-from provenance.text.shingles import shingle_batch, shingle_texts
 from provenance.text.tokens import tokens_spans_and_bytes, tokens_with_spans
 
 ITEM_COLUMNS = [
@@ -182,10 +182,10 @@ class Scanner:
         column = self._item_columns["text"]  # chunked: ``take`` would join the chunks on every call
         texts = [column[number].as_py() for number in new]
         tokens, spans = tokens_with_spans(texts, self.params.normalizer)
-        batch = shingle_batch(tokens, self.params.shingles)
+        distinct = analyse_texts(texts, self.params, shingles=False, distinct=True).distinct
         for i, (number, text) in enumerate(zip(new, texts, strict=True)):
             item = analyse(text, self.n, self.params.normalizer, tokens[i], spans[i])
-            self._analysed[number] = (item, np.unique(batch.of(i)))
+            self._analysed[number] = (item, distinct.of(i).copy())  # a copy: cached items free their batch
 
     def warm_up(self) -> None:
         """Load every compiled kernel a scan uses, once, here: forked workers inherit them instead
@@ -215,7 +215,7 @@ class Scanner:
         """Scan ``texts``; ``record(t)`` gives text ``t``'s (file, row, line, id, text)."""
         opts = self.options
         counts = ScanCounts(scanned=len(texts), characters_scanned=_characters(texts))
-        batch = shingle_texts(texts, self.params.normalizer, self.params.shingles)
+        batch = analyse_texts(texts, self.params).shingles
         found = find_candidates(
             self.index,
             batch,

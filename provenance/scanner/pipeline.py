@@ -29,7 +29,7 @@ from provenance.scanner.worker import (
     ScanOptions,
     matches_table,
     place_rows,
-    record_tuples,
+    record_batches,
     run_batches,
     scan_block_in_worker,
 )
@@ -145,7 +145,7 @@ def _scan_outputs(
             progress=progress,
             stage="scan",
         )
-        yield from run_batches(index_path, options, record_tuples(records), jobs)
+        yield from run_batches(index_path, options, record_batches(records), jobs)
         return
     stream = BlockStream(sources, reader_options)
     outputs = run_batches(index_path, options, stream.blocks(), jobs, work=scan_block_in_worker)

@@ -2,7 +2,8 @@
 
 Public API: ``FORMATS``, ``ReaderOptions``, ``InputSource``, ``discover``, ``read_source``,
 ``read_source_lists`` and ``read_records``, and for sources that ``reads_in_blocks``,
-``read_block`` (one byte range, for a worker). Readers yield ``Record`` or ``SkippedRecord`` (a bad
+``read_block`` (one byte range, for a worker; ``blocks.BlockStream`` is the stream of them that
+the index and the scan share). Readers yield ``Record`` or ``SkippedRecord`` (a bad
 record never stops a file); a file that cannot be read at all raises ``InputError`` naming it.
 Everything streams: memory use does not grow with the size of an input.
 """

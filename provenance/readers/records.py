@@ -1,4 +1,4 @@
-"""The values every reader yields: a record, or a record that had to be skipped."""
+"""The values every reader yields, a record or a record that had to be skipped, and the default id rule."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from provenance.atomic import checkpoint
 from provenance.engines.local import default_jobs, map_in_order, paused_gc
-from provenance.engines.progress import ProgressCallback, ProgressUpdate, no_progress
+from provenance.engines.progress import ProgressCallback, no_progress
 from provenance.errors import UsageError
 from provenance.index.params import CorpusInfo, IndexParams
 from provenance.index.segment import (
@@ -27,11 +27,10 @@ from provenance.index.segment import (
     Segment,
     SegmentBuilder,
     SegmentCounts,
-    TextAnalysis,
     _save_array,
-    analyse_texts,
     columns_table,
     describe_file,
+    index_analysis,
     records_table,
     write_band_tables,
     write_postings,
@@ -51,12 +50,12 @@ from provenance.readers import (
     ReaderOptions,
     describe_inputs,
     discover,
-    read_block,
     workers_read_blocks,
 )
 from provenance.readers.accounting import ReadTally, accounted_batches
-from provenance.readers.fastjsonl import Block, BlockReading, block_columns
-from provenance.readers.records import Record, SkippedRecord
+from provenance.readers.blocks import Block, BlockStream, BlockTally, Placement, read_block_records
+from provenance.readers.records import Record, SkippedRecord, default_ids
+from provenance.text.analyse import TextAnalysis
 
 BATCH_SIZE = 20_000
 
@@ -84,7 +83,7 @@ def _existing_hashes(index: Index) -> dict[str, str]:
 def _analysed(
     batches: Iterator[list[Record]], params: IndexParams, jobs: int
 ) -> Iterator[tuple[list[Record], TextAnalysis]]:
-    """Each batch with ``analyse_texts`` of its texts, in order; with several ``jobs`` the analyses
+    """Each batch with ``index_analysis`` of its texts, in order; with several ``jobs`` the analyses
     are computed by forked workers (only the texts travel) while the next batches are read."""
     held: deque[list[Record]] = deque()
 
@@ -93,7 +92,7 @@ def _analysed(
             held.append(batch)
             yield [record.text for record in batch]
 
-    analyse = partial(analyse_texts, params=params)
+    analyse = partial(index_analysis, params=params)
     if jobs > 1:
         analyse(["load the compiled kernels once, before the workers are forked"])
     for analysis in map_in_order(analyse, texts_of(batches), jobs):
@@ -107,39 +106,29 @@ class _AnalysedBlock:
 
     records: pa.Table
     analysis: TextAnalysis
-    skipped: list[SkippedRecord]
-    lines: int
-    positions: int
+    tally: BlockTally
 
 
-def _analyse_block(unit: Block, params: IndexParams) -> _AnalysedBlock:
+def _analyse_block(block: Block, params: IndexParams) -> _AnalysedBlock:
     """Read, table and analyse one block: straight from pyarrow's columns where it could read the
     block, else through the line reader's records."""
-    source = unit.source
-    columns = block_columns(source.path, unit.start, unit.end, unit.options)
-    if columns is None:
-        block = read_block(source, unit.start, unit.end, unit.options)
-        records, skipped = block.records(), block.skipped()
-        table = records_table(records)
-        texts = [r.text for r in records]
-        lines, positions = block.lines, block.positions
+    read = read_block_records(block)
+    if read.columns is None:
+        table, texts = records_table(read.records), [r.text for r in read.records]
     else:
-        table = columns_table(columns, source.name)
-        skipped = [SkippedRecord(source.name, p, reason, line) for p, line, reason in columns.skipped]
-        texts = columns.texts.to_pylist()
-        lines = positions = columns.lines
-    return _AnalysedBlock(table, analyse_texts(texts, params), skipped, lines, positions)
+        table, texts = columns_table(read.columns, read.source), read.columns.texts.to_pylist()
+    return _AnalysedBlock(table, index_analysis(texts, params), read.tally)
 
 
-def _shifted(records: pa.Table, source: str, positions: int, lines: int) -> pa.Table:
-    """A worker's records numbered after the ``positions`` and ``lines`` of the blocks before,
-    each record without an id of its own given its default id (``"<source>:<position>"``)."""
-    position = pc.add(records.column("position"), positions)
-    default_ids = pc.binary_join_element_wise(source, pc.cast(position, pa.string()), ":")
+def _placed(records: pa.Table, placement: Placement) -> pa.Table:
+    """A worker's records numbered after the positions and lines of the blocks before, each record
+    without an id of its own given its ``default_id``."""
+    position = pc.add(records.column("position"), placement.positions)
+    ids = records.column("id")
     new = {
-        "id": pc.if_else(pc.equal(records.column("id"), ""), default_ids, records.column("id")),
+        "id": pc.if_else(pc.equal(ids, ""), default_ids(placement.block.source.name, position), ids),
         "position": position,
-        "line": pc.add(records.column("line"), lines),
+        "line": pc.add(records.column("line"), placement.lines),
     }
     arrays = [new.get(name, records.column(name)) for name in records.column_names]
     return pa.Table.from_arrays(arrays, schema=records.schema)
@@ -151,24 +140,18 @@ def _ingest_blocks(
     params: IndexParams,
     options: ReaderOptions,
     jobs: int,
+    tally: ReadTally,
     progress: ProgressCallback,
-) -> list[SkippedRecord]:
+) -> None:
     """Index JSON Lines files that workers read, table and analyse block by block, while this
-    process deduplicates in input order (the same segment as reading here); returns the records
-    that could not be read, numbered in the file."""
-    analyse_texts(["load the compiled kernels once, before the workers are forked"], params)
-    reading = BlockReading(sources, options)
-    read = 0
-    read_skips: list[SkippedRecord] = []
+    process deduplicates in input order (the same segment as reading here); the records that could
+    not be read go to ``tally``, numbered in the file."""
+    index_analysis(["load the compiled kernels once, before the workers are forked"], params)
+    stream = BlockStream(sources, options)
     with paused_gc():
-        analysed = map_in_order(partial(_analyse_block, params=params), reading.blocks(), jobs)
-        for block in reading.results(analysed):
-            unit, positions, lines = reading.place(block.positions, block.lines)
-            builder.add_table(_shifted(block.records, unit.source.name, positions, lines), block.analysis)
-            read_skips.extend(skipped.shifted(positions, lines) for skipped in block.skipped)
-            read += block.records.num_rows + len(block.skipped)
-            progress(ProgressUpdate("index", read, reading.done, reading.total))
-    return read_skips
+        analysed = map_in_order(partial(_analyse_block, params=params), stream.blocks(), jobs)
+        for block, placement in stream.placed(analysed, tally, progress, "index"):
+            builder.add_table(_placed(block.records, placement), block.analysis)
 
 
 def _ingest(
@@ -194,10 +177,10 @@ def _ingest(
     workdir = new_workdir(index_dir)
     builder = SegmentBuilder(workdir, corpus, params, seen)
     jobs = jobs or default_jobs()
+    tally = ReadTally()
     if workers_read_blocks(sources, options, jobs, strict):
-        read_skips = _ingest_blocks(builder, sources, params, options, jobs, progress)
+        _ingest_blocks(builder, sources, params, options, jobs, tally, progress)
     else:
-        tally = ReadTally()
         batches = accounted_batches(
             sources,
             options,
@@ -210,8 +193,7 @@ def _ingest(
         with paused_gc():
             for batch, analysis in _analysed(batches, params, jobs):
                 builder.add_batch(batch, analysis)
-        read_skips = tally.skipped
-    for skipped in read_skips:
+    for skipped in tally.skipped:
         builder.skip(skipped)
     files = builder.finish()
     seq = 1 + max((int(s["id"].split("-")[0]) for s in manifest["segments"]), default=0)

@@ -30,17 +30,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import xxhash
 
 from provenance.atomic import checkpoint, sha256_file
 from provenance.index.params import CorpusInfo, IndexParams
 from provenance.readers.fastjsonl import BlockColumns
 from provenance.readers.records import Record, SkippedRecord
-from provenance.text.arrays import stable_argsort, utf8_buffers
-from provenance.text.lsh import sketch_band_keys
-from provenance.text.shingles import shingles_of_token_hashes
-from provenance.text.tokens import tokenize_texts
-from provenance.text.xxh64 import xxh64_strings
+from provenance.text.analyse import TextAnalysis, analyse_texts
+from provenance.text.arrays import stable_argsort
 
 ITEMS_SCHEMA = pa.schema(
     [
@@ -149,29 +145,12 @@ def columns_table(columns: BlockColumns, source: str) -> pa.Table:
     return pa.Table.from_arrays([arrays.get(f.name, nulls) for f in RECORD_SCHEMA], schema=RECORD_SCHEMA)
 
 
-def content_hash(normalized: str) -> str:
-    """Hex XXH3-128 of the normalised text: equal for exact duplicates after normalisation."""
-    return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
-
-
 def _extra_meta_json(meta: Mapping[str, str]) -> str:
     """The record's metadata beyond the known columns, as sorted JSON (``{}`` when none)."""
     if not meta or meta.keys() <= _NOT_EXTRA:
         return "{}"
     extra = {k: v for k, v in meta.items() if k not in _NOT_EXTRA}
     return json.dumps(extra, sort_keys=True, ensure_ascii=False)
-
-
-def _content_hashes(tokens: pa.Array, offsets: np.ndarray) -> list[str | None]:
-    """``content_hash`` of each text's normalised form (its tokens joined by single spaces), read
-    from the joined Arrow buffer; ``None`` for a text without tokens."""
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), tokens)
-    joined = pc.binary_join(lists, pa.scalar(" ", type=pa.large_string()))
-    data_array, bounds = utf8_buffers(joined)
-    data = memoryview(data_array)
-    digest = xxhash.xxh3_128_hexdigest
-    starts, ends = bounds[:-1].tolist(), bounds[1:].tolist()
-    return [digest(data[a:b]) if b > a else None for a, b in zip(starts, ends, strict=True)]
 
 
 def _select(values: np.ndarray, offsets: np.ndarray, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -224,38 +203,11 @@ class SegmentCounts:
     skipped: int = 0
 
 
-@dataclass(frozen=True)
-class TextAnalysis:
-    """Everything indexing needs from a batch of texts, computed without the index's state (so
-    worker processes can compute it): per text, its normalised form's content hash (``None`` when
-    no words are left), token count, LSH band keys and distinct shingle hashes."""
-
-    digests: list[str | None]
-    n_tokens: np.ndarray
-    band_keys: np.ndarray
-    """uint64 ``[bands, texts]``: the LSH band keys of each text's MinHash signature."""
-    keys: np.ndarray
-    """Distinct shingle hashes of every text, sorted within each text, concatenated."""
-    key_offsets: np.ndarray
-    """Text ``i`` owns ``keys[key_offsets[i]:key_offsets[i + 1]]``."""
-
-
-def analyse_texts(texts: list[str], params: IndexParams) -> TextAnalysis:
-    """Normalise, hash, shingle and sketch a batch of texts (one compiled pass per step)."""
-    from provenance.text.hash_kernels import distinct_per_text
-
-    tokens, token_offsets, _ = tokenize_texts(texts, params.normalizer)
-    digests = _content_hashes(tokens, token_offsets)
-    token_hashes = xxh64_strings(tokens, params.shingles.seed)
-    batch = shingles_of_token_hashes(token_hashes, token_offsets, params.shingles.n)
-    keys, counts = distinct_per_text(batch.hashes, batch.offsets)
-    return TextAnalysis(
-        digests=digests,
-        n_tokens=np.diff(token_offsets),
-        band_keys=sketch_band_keys(batch, params.minhash, params.lsh),
-        keys=keys,
-        key_offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-    )
+def index_analysis(texts: list[str], params: IndexParams) -> TextAnalysis:
+    """What a segment keeps of each text (``analyse_texts``): its content digest and token count,
+    its distinct shingles and its LSH band keys. Computed without the index's state, so that
+    worker processes can compute it."""
+    return analyse_texts(texts, params, shingles=False, distinct=True, normalised=True, band_keys=True)
 
 
 class SegmentBuilder:
@@ -286,16 +238,16 @@ class SegmentBuilder:
         self.skipped.append(skipped)
 
     def add_batch(self, records: Iterable[Record], analysis: TextAnalysis | None = None) -> None:
-        """Deduplicate and index a batch of records; ``analysis`` is ``analyse_texts`` of their
+        """Deduplicate and index a batch of records; ``analysis`` is ``index_analysis`` of their
         texts when a worker computed it, else it is computed here."""
         records = list(records)
         if analysis is None:
-            analysis = analyse_texts([r.text for r in records], self.params)
+            analysis = index_analysis([r.text for r in records], self.params)
         self.add_table(records_table(records), analysis)
 
     def add_table(self, records: pa.Table, analysis: TextAnalysis) -> None:
         """Deduplicate and index a batch of records given as ``records_table`` columns, with
-        ``analyse_texts`` of their texts."""
+        ``index_analysis`` of their texts."""
         self.counts.records_read += records.num_rows
         ids = records.column("id").to_pylist()
         kept: list[int] = []
@@ -340,7 +292,7 @@ class SegmentBuilder:
 
     def _index(self, records: pa.Table, digests: list[str], analysis: TextAnalysis, rows: list[int]) -> None:
         selected = np.asarray(rows, dtype=np.int64)
-        keys, key_offsets = _select(analysis.keys, analysis.key_offsets, rows)
+        keys, key_offsets = _select(analysis.distinct.hashes, analysis.distinct.offsets, rows)
         counts = np.diff(key_offsets)
         first_local = self.counts.indexed
         self._band_keys.append(analysis.band_keys[:, selected])

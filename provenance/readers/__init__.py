@@ -2,7 +2,8 @@
 
 Public API: ``FORMATS``, ``ReaderOptions``, ``InputSource``, ``discover``, ``read_source``,
 ``read_source_lists`` and ``read_records``, and for sources that ``reads_in_blocks``,
-``read_block`` (one byte range, for a worker). Readers yield ``Record`` or ``SkippedRecord`` (a bad
+``read_block`` (one byte range, for a worker; ``blocks.BlockStream`` is the stream of them that
+the index and the scan share). Readers yield ``Record`` or ``SkippedRecord`` (a bad
 record never stops a file); a file that cannot be read at all raises ``InputError`` naming it.
 Everything streams: memory use does not grow with the size of an input.
 """
@@ -24,7 +25,7 @@ import zstandard
 from provenance.atomic import sha256_file
 from provenance.errors import InputError, UsageError
 from provenance.readers import fastjsonl
-from provenance.readers.base import FORMATS, InputSource, ReaderOptions
+from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import ReadItem
 from provenance.readers.delimited import read_delimited
 from provenance.readers.detect import archive_kind, detect_file_format
@@ -66,6 +67,8 @@ _READERS: dict[str, Reader] = {
     "text": read_text_lines,
     "text-file": read_text_file,
 }
+FORMATS: tuple[str, ...] = ("auto", *_READERS)
+"""Every ``--format``: ``auto`` (detected per file) and each format that has a reader."""
 _ARCHIVE_FORMATS: tuple[str, ...] = ("x-archive", "grailbird")
 _IGNORED_STEMS: tuple[str, ...] = (
     "readme",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from provenance.engines.progress import ProgressCallback, ProgressUpdate
 from provenance.errors import InputError
+from provenance.readers import read_source_lists
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.records import Record, SkippedRecord
 
@@ -31,8 +32,6 @@ def accounted_batches(
 ) -> Iterator[list[Record]]:
     """Records of all sources in batches; skipped ones go to ``tally`` (``strict``: the first one
     raises ``InputError`` naming its file and line). Progress is reported after every batch."""
-    from provenance.readers import read_source_lists
-
     total = sum(f.stat().st_size for s in sources for f in s.files())
     done = 0
     batch: list[Record] = []

@@ -5,20 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMATS: tuple[str, ...] = (
-    "auto",
-    "x-archive",
-    "grailbird",
-    "twitter-v1",
-    "twitter-v2",
-    "jsonl",
-    "json",
-    "parquet",
-    "csv",
-    "tsv",
-    "text",
-    "text-file",
-)
+from provenance.readers.archive_layout import grailbird_files, x_archive_files
 
 DEFAULT_TEXT_FIELDS: tuple[str, ...] = ("text", "content", "full_text", "tweet", "body")
 DEFAULT_ID_FIELDS: tuple[str, ...] = ("id", "id_str", "tweet_id", "doc_id", "uuid")
@@ -29,7 +16,7 @@ class ReaderOptions:
     """How inputs are read.
 
     Attributes:
-        format: one of ``FORMATS``; anything but ``"auto"`` overrides detection.
+        format: one of ``provenance.readers.FORMATS``; anything but ``"auto"`` overrides detection.
         text_field: generic formats: the text field (default: first of ``DEFAULT_TEXT_FIELDS``).
         id_field: generic formats: the id field (default: first of ``DEFAULT_ID_FIELDS``).
         meta_fields: extra fields copied into ``meta`` as strings (dotted paths reach into JSON).
@@ -70,11 +57,7 @@ class InputSource:
     def files(self) -> list[Path]:
         """The concrete files that will be read, sorted (for hashing the inputs)."""
         if self.format == "x-archive" and self.path.is_dir():
-            from provenance.readers.x_archive import archive_files
-
-            return archive_files(self.path, include_deleted=self.include_deleted)
+            return x_archive_files(self.path, include_deleted=self.include_deleted)
         if self.format == "grailbird" and self.path.is_dir():
-            from provenance.readers.grailbird import grailbird_files
-
             return grailbird_files(self.path)
         return [self.path]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from provenance.readers.records import Record, SkippedRecord
+from provenance.readers.records import Record, SkippedRecord, default_id
 
 logger = logging.getLogger("provenance.readers")
 
@@ -39,7 +39,7 @@ class Emitter:
     source: str
     position: int = 0
     default_ids: bool = True
-    """Give a record without an id of its own ``"<source>:<position>"``; else ``""`` (for a reader
+    """Give a record without an id of its own its ``default_id``; else ``""`` (for a reader
     of a block whose positions are shifted later)."""
 
     def record(
@@ -57,7 +57,7 @@ class Emitter:
             return self.skip("empty text", line)
         position = self.position
         self.position = position + 1
-        rid = record_id or (f"{self.source}:{position}" if self.default_ids else "")
+        rid = record_id or (default_id(self.source, position) if self.default_ids else "")
         return Record(rid, text, self.source, position, line, dict(meta) if meta else {})
 
     def skip(self, reason: str, line: int | None = None) -> SkippedRecord:

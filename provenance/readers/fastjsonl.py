@@ -1,6 +1,6 @@
 """JSON Lines through pyarrow's JSON parser, block by block, with the line reader's results.
 
-The line reader (``jsonstream.iter_json_lines`` + ``generic.generic_record``) is the definition.
+The line reader (``jsonstream.iter_json_lines`` + ``json_records.generic_record``) is the definition.
 A block of whole lines is parsed by pyarrow only when that cannot differ from it: every line holds
 one object (it starts with ``{``, ends with ``}``, and the parser yields as many rows as the block
 has lines), no ``\\r`` (Python splits lines there too), text fields are strings, id fields strings
@@ -8,19 +8,17 @@ or integers. Any other block (a broken line, a blank line, a number where the te
 is read by the line reader itself, with the same positions and line numbers. About three times
 faster on tweets.
 
-Blocks are independent, so worker processes can read them: ``BlockReading`` cuts the files into
-newline-aligned byte ranges and numbers what comes back; a worker reads its range with
-``read_block`` (records) or ``block_columns`` (Arrow columns, no object per record).
+Blocks are independent, so worker processes can read them (``blocks.BlockStream``): ``block_bounds``
+cuts a file into newline-aligned byte ranges, and a worker reads its range with ``read_block``
+(records) or ``block_columns`` (Arrow columns, no object per record).
 """
 
 from __future__ import annotations
 
 import io
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -31,12 +29,12 @@ from provenance.errors import InputError
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import Emitter, ReadItem
 from provenance.readers.compression import sniff_compression, strip_compression
+from provenance.readers.json_records import expand_arrays, missing_text_reason, records_of_values
 from provenance.readers.jsonstream import iter_json_lines
 from provenance.readers.records import Record, SkippedRecord
 
 BLOCK_BYTES = 8 << 20
 TAIL_BLOCKS = 4
-Result = TypeVar("Result")
 _BOM = b"\xef\xbb\xbf"
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
 _ID_TYPES = (*_STRING_TYPES, pa.int64())
@@ -109,55 +107,6 @@ def block_bounds(path: Path, block_bytes: int | None = None) -> Iterator[tuple[i
             start = end
 
 
-@dataclass(frozen=True)
-class Block:
-    """A newline-aligned byte range ``[start, end)`` of a JSON Lines source, for a worker to read."""
-
-    source: InputSource
-    start: int
-    end: int
-    options: ReaderOptions
-
-
-class BlockReading:
-    """Cuts sources into blocks for workers, and places what comes back, in order: the positions
-    and lines of the blocks before each one in its file (the numbering one reader would give)."""
-
-    def __init__(self, sources: list[InputSource], options: ReaderOptions) -> None:
-        self.sources, self.options = sources, options
-        self.total = sum(s.path.stat().st_size for s in sources)
-        self.done = 0
-        self._handed_out: deque[Block] = deque()
-        self._before: dict[str, tuple[int, int]] = {}
-
-    def blocks(self) -> Iterator[Block]:
-        """Every block of every source, in order."""
-        for source in self.sources:
-            for start, end in block_bounds(source.path):
-                self._handed_out.append(Block(source, start, end, self.options))
-                yield self._handed_out[-1]
-
-    def results(self, outputs: Iterator[Result]) -> Iterator[Result]:
-        """``outputs`` (one per block, in order); an ``InputError`` raised reading a block gets
-        its line counted in the file."""
-        try:
-            yield from outputs
-        except InputError as error:
-            if self._handed_out and error.line is not None:
-                block = self._handed_out[0]
-                error.line += self._before.get(block.source.name, (0, 0))[1]
-            raise
-
-    def place(self, positions: int, lines: int) -> tuple[Block, int, int]:
-        """The next block back (it used ``positions`` and held ``lines``), with the positions and
-        lines before it in its file."""
-        block = self._handed_out.popleft()
-        before = self._before.get(block.source.name, (0, 0))
-        self._before[block.source.name] = (before[0] + positions, before[1] + lines)
-        self.done += block.end - block.start
-        return block, before[0], before[1]
-
-
 def read_block(path: Path, start: int, end: int, source_name: str, options: ReaderOptions) -> ReadBlock:
     """The records of the whole lines in bytes ``[start, end)`` of a JSON Lines file, as
     ``read_jsonl_blocks`` reads them, but numbered from position 0 and line 1: the caller shifts
@@ -223,8 +172,6 @@ def _block_items(
     if columns is None:
         return _line_by_line(block, first_line, emitter, options)
     texts, ids, urls = columns
-    from provenance.readers.generic import missing_text_reason
-
     missing = missing_text_reason(options.text_fields())
     record, skip = emitter.record, emitter.skip
     items = [
@@ -301,8 +248,6 @@ def block_columns(path: Path, start: int, end: int, options: ReaderOptions) -> B
     """The records of bytes ``[start, end)`` of a JSON Lines file as columns, without a Python
     object per record; ``None`` when the block needs the line reader (then use ``read_block``).
     Lines are numbered from 1, so a record's line is its position plus one."""
-    from provenance.readers.generic import missing_text_reason
-
     data = _read_range(path, start, end)
     columns = _parse_columns(data, options) if data else None
     if columns is None or not _valid_utf8(columns):
@@ -393,8 +338,6 @@ def _line_by_line(
     block: bytes, first_line: int, emitter: Emitter, options: ReaderOptions
 ) -> tuple[list[ReadItem], int]:
     """The line reader over one block (same positions, absolute line numbers), and its lines."""
-    from provenance.readers.generic import expand_arrays, records_of_values
-
     stream = io.StringIO(block.decode("utf-8"), newline=None)
     items = list(records_of_values(expand_arrays(iter_json_lines(stream)), emitter, options, first_line))
     stream.seek(0)

@@ -10,18 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from provenance.readers.archive_layout import grailbird_files
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import Emitter, ReadItem
 from provenance.readers.compression import open_text
 from provenance.readers.jsonstream import JsonError, iter_json_document
 from provenance.readers.twitter_v1 import status_record
-
-TWEETS_DIR = Path("data", "js", "tweets")
-
-
-def grailbird_files(root: Path) -> list[Path]:
-    """The monthly tweet files of a Grailbird archive folder, sorted."""
-    return sorted(p for p in (root / TWEETS_DIR).glob("*.js") if p.is_file())
 
 
 def read_grailbird(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:

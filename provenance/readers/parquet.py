@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from provenance.errors import InputError
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import Emitter, ReadItem
-from provenance.readers.generic import generic_record
+from provenance.readers.json_records import generic_record
 
 BATCH_ROWS = 1024
 

@@ -1,9 +1,30 @@
-"""The values every reader yields: a record, or a record that had to be skipped."""
+"""The values every reader yields, a record or a record that had to be skipped, and the default id rule."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+DEFAULT_ID_SEPARATOR = ":"
+"""A record without an id of its own is named ``<source>:<position>``."""
+
+
+def default_id(source: str, position: int) -> str:
+    """The id of a record of ``source`` at ``position`` that has no id of its own."""
+    return f"{source}{DEFAULT_ID_SEPARATOR}{position}"
+
+
+def default_ids(source: str, positions: pa.Array) -> pa.Array:
+    """``default_id`` of each of ``positions`` (int64) of ``source``, as an Arrow string array."""
+    return pc.binary_join_element_wise(source, pc.cast(positions, pa.string()), DEFAULT_ID_SEPARATOR)
+
+
+def own_id(record_id: str | None, source: str, position: int) -> str | None:
+    """The record's id of its own: ``None`` when ``record_id`` is none or its default id."""
+    return None if record_id == default_id(source, position) else record_id
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 0.8 µs more per record
@@ -11,7 +32,7 @@ class Record:
     """One text item read from an input.
 
     Attributes:
-        id: the record's own id exactly as read (tweet ids as strings), or ``"<source>:<position>"``.
+        id: the record's own id exactly as read (tweet ids as strings), or ``default_id``.
         text: the full text (long posts and truncated retweets already completed).
         source: the input file as given by the user (POSIX path); archive members as ``archive!member``.
         position: 0-based record index within ``source`` (line / row / array index order).

@@ -15,19 +15,19 @@ from pathlib import Path
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import Emitter, ReadItem
 from provenance.readers.compression import open_binary, open_text
-from provenance.readers.records import Record
+from provenance.readers.records import Record, default_id
 
 _CHUNK = 1 << 20
 
 
 def read_text_lines(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
-    """One record per non-blank line, id ``<source>:<line index>``."""
+    """One record per non-blank line, at position (and with the default id of) its line index."""
     encoding, meta = _encoding(source.path)
     with open_text(source.path, encoding=encoding) as fh:
         for index, raw in enumerate(fh):
             text = raw.rstrip("\r\n")
             if text.strip():
-                yield Record(f"{source.name}:{index}", text, source.name, index, index + 1, dict(meta))
+                yield Record(default_id(source.name, index), text, source.name, index, index + 1, dict(meta))
 
 
 def read_text_file(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:

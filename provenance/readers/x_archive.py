@@ -16,11 +16,16 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from provenance.errors import InputError
 from provenance.readers.archive_fs import ArchiveFiles, ZipArchiveFiles
+from provenance.readers.archive_layout import (
+    DELETED_FILES,
+    NOTE_FILES,
+    TWEET_FILES,
+    data_files,
+    read_manifest,
+)
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import (
     Emitter,
@@ -35,10 +40,6 @@ from provenance.readers.common import (
 from provenance.readers.jsonstream import JsonError, iter_json_document
 from provenance.readers.twitter_v1 import full_text
 
-_TWEET_FILES = re.compile(r"^(data/)?tweets?(-part\d+)?\.js$")
-_NOTE_FILES = re.compile(r"^(data/)?note-tweet(-part\d+)?\.js$")
-_DELETED_FILES = re.compile(r"^(data/)?deleted-tweets(-part\d+)?\.js$")
-_PART = re.compile(r"(\d+)\.js$")
 _URL = re.compile(r"https?://\S+")
 _LEADING_MENTIONS = re.compile(r"^(@\w+\s+)+")
 _NOTE_WINDOW_S = 5
@@ -63,86 +64,26 @@ def read_x_archive(source: InputSource, options: ReaderOptions) -> Iterator[Read
     zipped = source.path.is_file()
     files = ZipArchiveFiles(source.path, source.name) if zipped else ArchiveFiles(source.path, source.name)
     try:
-        manifest = _read_manifest(files)
+        manifest = read_manifest(files)
         account = _read_account(files, manifest)
         notes = _NoteIndex(list(_read_notes(files, manifest)))
-        for rel in _data_files(files, manifest, ("tweets", "tweet"), _TWEET_FILES, required=True):
+        for rel in data_files(files, manifest, ("tweets", "tweet"), TWEET_FILES, required=True):
             yield from _read_tweet_file(files, rel, account, notes, options)
         if options.include_deleted:
-            for rel in _data_files(files, manifest, ("deletedTweets",), _DELETED_FILES, required=False):
+            for rel in data_files(files, manifest, ("deletedTweets",), DELETED_FILES, required=False):
                 yield from _read_tweet_file(files, rel, account, notes, options, deleted=True)
     finally:
         if isinstance(files, ZipArchiveFiles):
             files.close()
 
 
-def archive_files(root: Path, include_deleted: bool = False) -> list[Path]:
-    """The files of an archive folder that are read (manifest, tweets, notes, deleted), sorted."""
-    files = ArchiveFiles(root, root.name)
-    manifest = _read_manifest(files)
-    rels = set(_data_files(files, manifest, ("tweets", "tweet"), _TWEET_FILES, required=False))
-    rels |= set(_data_files(files, manifest, ("noteTweet",), _NOTE_FILES, required=False))
-    if include_deleted:
-        rels |= set(_data_files(files, manifest, ("deletedTweets",), _DELETED_FILES, required=False))
-    manifest_rel = files.locate("data/manifest.js")
-    if manifest_rel:
-        rels.add(manifest_rel)
-    return sorted(root / rel for rel in rels)
-
-
-def _read_manifest(files: ArchiveFiles) -> Mapping[str, Any] | None:
-    rel = files.locate("data/manifest.js")
-    if rel is None:
-        return None
-    with files.open(rel) as fh:
-        for item in iter_json_document(fh, prefix_until="="):
-            if isinstance(item, JsonError) or not isinstance(item.value, dict):
-                raise InputError(f"unreadable manifest.js: {getattr(item, 'message', 'not an object')}")
-            return item.value
-    return None
-
-
 def _read_account(files: ArchiveFiles, manifest: Mapping[str, Any] | None) -> Account:
     if manifest is None:
-        manifest = _read_manifest(files)
+        manifest = read_manifest(files)
     info = manifest.get("userInfo") if manifest else None
     if not isinstance(info, dict):
         return Account()
     return Account(to_str(info.get("userName")), to_str(info.get("accountId")))
-
-
-def _data_files(
-    files: ArchiveFiles,
-    manifest: Mapping[str, Any] | None,
-    data_types: tuple[str, ...],
-    pattern: re.Pattern[str],
-    required: bool,
-) -> list[str]:
-    """The files of one data type: as the manifest lists them, else found by name (parts in order)."""
-    types = manifest.get("dataTypes") if manifest else None
-    listed = [
-        entry.get("fileName")
-        for name in data_types
-        for entry in ((types or {}).get(name) or {}).get("files") or []
-        if isinstance(entry, dict)
-    ]
-    if not listed:
-        return sorted((n for n in files.names() if pattern.match(n)), key=_part_number)
-    found: list[str] = []
-    for rel in listed:
-        located = files.locate(to_str(rel) or "")
-        if located:
-            found.append(located)
-        elif required:
-            raise InputError(f"manifest.js lists {rel}, which is missing", source=files.name)
-        else:
-            logger.info("%s: manifest.js lists %s, which is missing; skipped", files.name, rel)
-    return found
-
-
-def _part_number(rel: str) -> int:
-    match = _PART.search(rel)
-    return int(match.group(1)) if match and "-part" in rel else 0
 
 
 def _read_tweet_file(
@@ -200,7 +141,7 @@ class _Note:
 
 
 def _read_notes(files: ArchiveFiles, manifest: Mapping[str, Any] | None) -> Iterator[_Note]:
-    for rel in _data_files(files, manifest, ("noteTweet",), _NOTE_FILES, required=False):
+    for rel in data_files(files, manifest, ("noteTweet",), NOTE_FILES, required=False):
         with files.open(rel) as fh:
             for item in iter_json_document(fh, prefix_until="="):
                 note = _note(item.value) if not isinstance(item, JsonError) else None

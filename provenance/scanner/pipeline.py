@@ -19,7 +19,8 @@ from provenance.evidence.schema import EVIDENCE_SCHEMA_VERSION
 from provenance.index import Index
 from provenance.readers import ReaderOptions, describe_inputs, discover, workers_read_blocks
 from provenance.readers.accounting import ReadTally, accounted_batches
-from provenance.readers.fastjsonl import BLOCK_BYTES, BlockReading
+from provenance.readers.blocks import BlockStream
+from provenance.readers.fastjsonl import BLOCK_BYTES
 from provenance.readers.records import SkippedRecord
 from provenance.report.files import prepare_report_writer, write_scan_report
 from provenance.report.model import tables_digest
@@ -28,10 +29,10 @@ from provenance.scanner.worker import (
     ScanCounts,
     ScanOptions,
     matches_table,
-    record_tuples,
+    place_rows,
+    record_batches,
     run_batches,
     scan_block_in_worker,
-    shift_block,
 )
 from provenance.version import __version__
 
@@ -145,16 +146,12 @@ def _scan_outputs(
             progress=progress,
             stage="scan",
         )
-        yield from run_batches(index_path, options, record_tuples(records), jobs)
+        yield from run_batches(index_path, options, record_batches(records), jobs)
         return
-    reading = BlockReading(sources, reader_options)
-    outputs = run_batches(index_path, options, reading.blocks(), jobs, work=scan_block_in_worker)
-    for output in reading.results(outputs):
-        _, positions, lines = reading.place(output.positions, output.lines)
-        shift_block(output, positions, lines)
-        tally.records_read += output.records_read
-        tally.skipped.extend(output.skipped)
-        progress(ProgressUpdate("scan", tally.records_read, reading.done, reading.total))
+    stream = BlockStream(sources, reader_options)
+    outputs = run_batches(index_path, options, stream.blocks(), jobs, work=scan_block_in_worker)
+    for output, placement in stream.placed(outputs, tally, progress, "scan"):
+        place_rows(output.rows, placement)
         yield output
 
 

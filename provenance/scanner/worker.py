@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -19,9 +19,9 @@ from provenance.engines.local import map_in_order
 from provenance.errors import UsageError
 from provenance.evidence.schema import SNIPPET_CONTEXT, union_length
 from provenance.index import Index
-from provenance.readers import fastjsonl, read_block
-from provenance.readers.fastjsonl import Block, block_columns
-from provenance.readers.records import Record, SkippedRecord
+from provenance.readers import fastjsonl
+from provenance.readers.blocks import Block, BlockTally, Placement, read_block_records
+from provenance.readers.records import Record, own_id
 from provenance.scanner.candidates import (
     BandLookup,
     Candidates,
@@ -30,8 +30,8 @@ from provenance.scanner.candidates import (
     find_candidates,
 )
 from provenance.scanner.compare import AnalysedText, HashedText, PairEvidence, analyse, compare_hashed
+from provenance.text.analyse import analyse_texts
 from provenance.text.arrays import utf8_buffers
-from provenance.text.shingles import shingle_batch, shingle_texts
 from provenance.text.tokens import tokens_spans_and_bytes, tokens_with_spans
 
 ITEM_COLUMNS = [
@@ -113,6 +113,52 @@ class ScanCounts:
             setattr(self, name, getattr(self, name) + value)
 
 
+class ScanRecord(NamedTuple):
+    """One training record as the scan reports it."""
+
+    file: str
+    row: int
+    """Its position in the file, from 0."""
+    line: int | None
+    id: str | None
+    """Its own id: ``None`` where it has none (its default id counts as none)."""
+    text: str
+
+
+class ScanBatch(NamedTuple):
+    """Training records in columns, as a worker receives them: it pickles as fast as plain tuples
+    of each record (a list of ``ScanRecord`` would cost eight times more)."""
+
+    files: list[str]
+    rows: list[int]
+    lines: list[int | None]
+    ids: list[str | None]
+    texts: list[str]
+
+    @classmethod
+    def of(cls, records: Sequence[Record], ids: list[str | None]) -> ScanBatch:
+        """The ``records`` with the ids ``ids`` (``None`` for none)."""
+        return cls(
+            [r.source for r in records],
+            [r.position for r in records],
+            [r.line for r in records],
+            ids,
+            [r.text for r in records],
+        )
+
+    def record(self, t: int) -> ScanRecord:
+        """Record ``t`` of the batch."""
+        return ScanRecord(self.files[t], self.rows[t], self.lines[t], self.ids[t], self.texts[t])
+
+
+class AnalysedItem(NamedTuple):
+    """A licensed item as its comparisons read it."""
+
+    text: AnalysedText
+    hashes: np.ndarray
+    """Its distinct shingle hashes, sorted."""
+
+
 @dataclass
 class BatchOutput:
     """What one work unit found."""
@@ -158,7 +204,7 @@ class Scanner:
         self.item_tokens = self.items.column("n_tokens").to_numpy()
         # One value at a time: a one-row slice of the table costs three times more.
         self._item_columns = {name: self.items.column(name) for name in self.items.column_names}
-        self._analysed: dict[int, tuple[AnalysedText, np.ndarray]] = {}
+        self._analysed: dict[int, AnalysedItem] = {}
         self._item_fields: dict[int, dict] = {}
 
     @property
@@ -167,7 +213,7 @@ class Scanner:
         the containment and Jaccard thresholds (either can make a match)."""
         return min(self.options.min_containment, self.options.min_jaccard)
 
-    def item(self, number: int) -> tuple[AnalysedText, np.ndarray]:
+    def item(self, number: int) -> AnalysedItem:
         """The analysed text of item ``number`` and its distinct shingle hashes (cached)."""
         if number not in self._analysed:
             self._analyse_items([number])
@@ -182,10 +228,10 @@ class Scanner:
         column = self._item_columns["text"]  # chunked: ``take`` would join the chunks on every call
         texts = [column[number].as_py() for number in new]
         tokens, spans = tokens_with_spans(texts, self.params.normalizer)
-        batch = shingle_batch(tokens, self.params.shingles)
+        distinct = analyse_texts(texts, self.params, shingles=False, distinct=True).distinct
         for i, (number, text) in enumerate(zip(new, texts, strict=True)):
             item = analyse(text, self.n, self.params.normalizer, tokens[i], spans[i])
-            self._analysed[number] = (item, np.unique(batch.of(i)))
+            self._analysed[number] = AnalysedItem(item, distinct.of(i).copy())  # a copy frees the batch
 
     def warm_up(self) -> None:
         """Load every compiled kernel a scan uses, once, here: forked workers inherit them instead
@@ -193,29 +239,29 @@ class Scanner:
         enough words, so that verification runs too; what it finds is dropped."""
         quoted = np.flatnonzero(self.item_tokens >= self.options.min_item_tokens)[:1].tolist()
         text = self._item_columns["text"][quoted[0]].as_py() if quoted else ""
-        self.scan_batch([("", 0, None, None, f"warm up the compiled kernels: {text} done")])
+        self.scan_batch(ScanBatch([""], [0], [None], [None], [f"warm up the compiled kernels: {text} done"]))
         fastjsonl.warm_up()
 
-    def scan_batch(self, records: list[tuple[str, int, int | None, str | None, str]]) -> BatchOutput:
-        """Find, verify and describe every match in a batch of (file, row, line, id, text) records."""
-        return self._scan([r[4] for r in records], records.__getitem__)
+    def scan_batch(self, batch: ScanBatch) -> BatchOutput:
+        """Find, verify and describe every match in a batch of records."""
+        return self._scan(batch.texts, batch.record)
 
     def scan_columns(self, file: str, rows: np.ndarray, ids: list[str], texts: pa.Array) -> BatchOutput:
         """``scan_batch`` of records read as columns (``fastjsonl.block_columns``): row ``rows[t]``
         (from 0) is on line ``rows[t] + 1``, an id ``""`` is none. Only the texts of candidates
         become Python strings."""
 
-        def record(t: int) -> tuple[str, int, int, str | None, str]:
+        def record(t: int) -> ScanRecord:
             row = int(rows[t])
-            return (file, row, row + 1, ids[t] or None, texts[t].as_py())
+            return ScanRecord(file, row, row + 1, ids[t] or None, texts[t].as_py())
 
         return self._scan(texts, record)
 
-    def _scan(self, texts: list[str] | pa.Array, record: Callable[[int], tuple]) -> BatchOutput:
-        """Scan ``texts``; ``record(t)`` gives text ``t``'s (file, row, line, id, text)."""
+    def _scan(self, texts: list[str] | pa.Array, record: Callable[[int], ScanRecord]) -> BatchOutput:
+        """Scan ``texts``; ``record(t)`` gives text ``t``'s record."""
         opts = self.options
         counts = ScanCounts(scanned=len(texts), characters_scanned=_characters(texts))
-        batch = shingle_texts(texts, self.params.normalizer, self.params.shingles)
+        batch = analyse_texts(texts, self.params).shingles
         found = find_candidates(
             self.index,
             batch,
@@ -233,12 +279,12 @@ class Scanner:
         pairs = self._pairs_to_verify(found, counts)
         self._analyse_items([int(number) for _, items in pairs for number in items])
         records = [record(t) for t, _ in pairs]
-        tokens, spans, written = tokens_spans_and_bytes([r[4] for r in records], self.params.normalizer)
+        tokens, spans, written = tokens_spans_and_bytes([r.text for r in records], self.params.normalizer)
         for (t, items), one, doc_tokens, doc_spans, doc_bytes in zip(
             pairs, records, tokens, spans, written, strict=True
         ):
             doc = HashedText(
-                one[4], doc_tokens, batch.of(t), self.n, self.params.normalizer, doc_spans, doc_bytes
+                one.text, doc_tokens, batch.of(t), self.n, self.params.normalizer, doc_spans, doc_bytes
             )
             copied = []
             for item_number in items:
@@ -276,7 +322,9 @@ class Scanner:
         starts = np.flatnonzero(np.append(True, texts[1:] != texts[:-1]))
         return [(int(texts[a]), items[a:b]) for a, b in zip(starts, [*starts[1:], len(texts)], strict=True)]
 
-    def _verify_pair(self, record: tuple, doc: HashedText, number: int, counts: ScanCounts) -> dict | None:
+    def _verify_pair(
+        self, record: ScanRecord, doc: HashedText, number: int, counts: ScanCounts
+    ) -> dict | None:
         """Verify one candidate on shingle strings (its shingle-hash measures have passed)."""
         item, item_hashes = self.item(number)
         evidence = compare_hashed(item, item_hashes, doc)
@@ -303,9 +351,14 @@ class Scanner:
         return int((items_with <= self.options.common_shingle_items).sum())
 
     def _row(
-        self, record: tuple, number: int, ev: PairEvidence, spans: tuple[int, int, int, int], specificity: int
+        self,
+        record: ScanRecord,
+        number: int,
+        ev: PairEvidence,
+        spans: tuple[int, int, int, int],
+        specificity: int,
     ) -> dict:
-        file, row, line, doc_id, text = record
+        text = record.text
         item = self._item_fields.get(number)
         if item is None:
             _make_room(self._item_fields, self.ITEM_CACHE, 1)
@@ -318,10 +371,10 @@ class Scanner:
             "corpus": item["corpus"],
             "license": item["license"],
             "owner": item["owner"],
-            "dataset_file": file,
-            "dataset_row": row,
-            "dataset_line": line,
-            "dataset_doc_id": doc_id,
+            "dataset_file": record.file,
+            "dataset_row": record.row,
+            "dataset_line": record.line,
+            "dataset_doc_id": record.id,
             "kind": "near_duplicate" if ev.jaccard >= self.options.min_jaccard else "contained",
             "doc_start": doc_start,
             "doc_end": doc_end,
@@ -368,42 +421,38 @@ def _characters(texts: list[str] | pa.Array) -> int:
     return len(body) - int(np.count_nonzero((body & 0xC0) == 0x80))
 
 
-def _scan_in_worker(records: list[tuple]) -> BatchOutput:
+def _scan_in_worker(batch: ScanBatch) -> BatchOutput:
     assert _SCANNER is not None
-    return _SCANNER.scan_batch(records)
+    return _SCANNER.scan_batch(batch)
 
 
 @dataclass
 class BlockOutput(BatchOutput):
     """What one block of lines held and matched; positions count from 0 and lines from 1, and a
-    record without an id of its own has ``dataset_doc_id`` ``None`` (see ``shift_block``)."""
+    record without an id of its own has ``dataset_doc_id`` ``None`` (see ``place_rows``)."""
 
-    skipped: list[SkippedRecord] = field(default_factory=list)
-    records_read: int = 0
-    positions: int = 0
-    lines: int = 0
+    tally: BlockTally = field(default_factory=lambda: BlockTally([], 0, 0))
 
 
-def scan_block_in_worker(unit: Block) -> BlockOutput:
+def scan_block_in_worker(block: Block) -> BlockOutput:
     """Read a block of a source that reads in blocks, and scan its records: as Arrow columns
     where pyarrow could read the block, else through the line reader's records."""
     assert _SCANNER is not None
-    source, size = unit.source, _SCANNER.options.batch_records
-    columns = block_columns(source.path, unit.start, unit.end, unit.options)
-    if columns is None:
-        return _scan_records_of_block(unit)
-    out = BlockOutput(
-        ScanCounts(),
-        skipped=[SkippedRecord(source.name, p, reason, line) for p, line, reason in columns.skipped],
-        records_read=columns.lines,
-        positions=columns.lines,
-        lines=columns.lines,
-    )
+    read, size = read_block_records(block), _SCANNER.options.batch_records
+    out = BlockOutput(ScanCounts(), tally=read.tally)
+    if read.columns is None:
+        for first in range(0, len(read.records), size):
+            records = read.records[first : first + size]
+            part = _SCANNER.scan_batch(ScanBatch.of(records, [r.id or None for r in records]))
+            out.counts.add(part.counts)
+            out.rows.extend(part.rows)
+        return out
+    columns = read.columns
     ids = columns.ids.to_pylist()
     texts = columns.texts.cast(pa.large_string())  # once: a cast of each slice would copy the block
     for first in range(0, len(ids), size):
         part = _SCANNER.scan_columns(
-            source.name,
+            read.source,
             columns.positions[first : first + size],
             ids[first : first + size],
             texts.slice(first, size),
@@ -413,47 +462,19 @@ def scan_block_in_worker(unit: Block) -> BlockOutput:
     return out
 
 
-def _scan_records_of_block(unit: Block) -> BlockOutput:
-    """``scan_block_in_worker`` through the line reader's records."""
-    assert _SCANNER is not None
-    block = read_block(unit.source, unit.start, unit.end, unit.options)
-    records = block.records()
-    out = BlockOutput(
-        ScanCounts(),
-        skipped=block.skipped(),
-        records_read=len(block.items),
-        positions=block.positions,
-        lines=block.lines,
-    )
-    size = _SCANNER.options.batch_records
-    for first in range(0, len(records), size):
-        part = _SCANNER.scan_batch(
-            [(r.source, r.position, r.line, r.id or None, r.text) for r in records[first : first + size]]
-        )
-        out.counts.add(part.counts)
-        out.rows.extend(part.rows)
-    return out
+def place_rows(rows: list[dict], placement: Placement) -> None:
+    """Number a block's rows after the positions and lines of the blocks before it; a record id
+    equal to its default id counts as none, as ``record_batches`` has it."""
+    for row in rows:
+        row["dataset_row"] += placement.positions
+        row["dataset_line"] += placement.lines
+        row["dataset_doc_id"] = own_id(row["dataset_doc_id"], row["dataset_file"], row["dataset_row"])
 
 
-def shift_block(output: BlockOutput, positions: int, lines: int) -> None:
-    """Number a block's rows and skipped records after the ``positions`` and ``lines`` of the
-    blocks before it; a record id equal to its default id counts as none, as ``record_tuples``
-    has it."""
-    for row in output.rows:
-        row["dataset_row"] += positions
-        row["dataset_line"] += lines
-        if row["dataset_doc_id"] == f"{row['dataset_file']}:{row['dataset_row']}":
-            row["dataset_doc_id"] = None
-    output.skipped = [skipped.shifted(positions, lines) for skipped in output.skipped]
-
-
-def record_tuples(batches: Iterator[list[Record]]) -> Iterator[list[tuple]]:
-    """Batches of records as the plain (file, row, line, own id, text) tuples workers receive."""
+def record_batches(batches: Iterator[list[Record]]) -> Iterator[ScanBatch]:
+    """Batches of records as workers receive them, each with its own id (``None`` for none)."""
     for batch in batches:
-        yield [
-            (r.source, r.position, r.line, None if r.id == f"{r.source}:{r.position}" else r.id, r.text)
-            for r in batch
-        ]
+        yield ScanBatch.of(batch, [own_id(r.id, r.source, r.position) for r in batch])
 
 
 def run_batches(
@@ -463,7 +484,7 @@ def run_batches(
     jobs: int,
     work: Callable[[Any], BatchOutput] = _scan_in_worker,
 ) -> Iterator[BatchOutput]:
-    """``work`` (by default: scan a batch of record tuples) on every unit in order, in this
+    """``work`` (by default: scan a ``ScanBatch``) on every unit in order, in this
     process (one job) or in ``jobs`` forked workers.
 
     The scanner (open index, shingle filter, item table, compiled kernels) is built once here;

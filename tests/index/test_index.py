@@ -228,7 +228,8 @@ def test_workers_reading_blocks_build_the_same_segment(tmp_path: Path, cut_block
 
 def test_content_hashes_and_distinct_shingles_of_a_batch_match_their_definitions() -> None:
     from provenance.index.params import IndexParams
-    from provenance.index.segment import analyse_texts, content_hash
+    from provenance.index.segment import index_analysis
+    from provenance.text.analyse import content_hash
     from provenance.text.normalize import normalize
 
     texts = [r["text"] for r in tweets(40)] + [
@@ -237,10 +238,11 @@ def test_content_hashes_and_distinct_shingles_of_a_batch_match_their_definitions
         "Ünïcödé ＦＵＬＬ width",
         "a " * 300,
     ]
-    analysis = analyse_texts(texts, IndexParams())
+    analysis = index_analysis(texts, IndexParams())
     assert analysis.digests == [content_hash(normalize(t)) if normalize(t) else None for t in texts]
+    assert analysis.n_tokens.tolist() == [len(tokenize(t)) for t in texts]
     for i, text in enumerate(texts):
-        keys = analysis.keys[analysis.key_offsets[i] : analysis.key_offsets[i + 1]].tolist()
+        keys = analysis.distinct.of(i).tolist()
         expected = sorted(set(shingle_batch([tokenize(text)]).hashes.tolist()))
         assert keys == expected
 

@@ -523,3 +523,15 @@ def test_dates() -> None:
 def test_input_source_files_for_plain_file() -> None:
     source = InputSource(LICENSED / "generic.csv", "generic.csv", "csv")
     assert source.files() == [LICENSED / "generic.csv"]
+
+
+def test_one_default_id_rule_for_records_columns_and_own_ids() -> None:
+    from provenance.readers.records import default_id, default_ids, own_id
+
+    positions = [0, 7, 12_345_678_901]
+    expected = [default_id("dir/a b.jsonl", p) for p in positions]
+    assert expected[1] == "dir/a b.jsonl:7"
+    assert default_ids("dir/a b.jsonl", pa.array(positions, pa.int64())).to_pylist() == expected
+    assert own_id("dir/a b.jsonl:7", "dir/a b.jsonl", 7) is None
+    assert own_id("dir/a b.jsonl:7", "dir/a b.jsonl", 8) == "dir/a b.jsonl:7"
+    assert own_id(None, "x", 0) is None and own_id("42", "x", 0) == "42"

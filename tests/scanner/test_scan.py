@@ -345,3 +345,22 @@ def test_a_small_item_cache_changes_nothing_but_memory(
         assert (tmp_path / "small" / name).read_bytes() == (world["root"] / "out" / name).read_bytes()
     assert all(after + adding <= max(2, adding) for _, after, adding in calls)
     assert any(after < before for before, after, _ in calls)
+
+
+def test_workers_receive_typed_batches_that_pickle_like_plain_tuples() -> None:
+    import pickle
+
+    from provenance.readers.records import Record
+    from provenance.scanner.worker import ScanRecord, record_batches
+
+    records = [
+        Record("web.jsonl:0", "first page", "web.jsonl", 0, 1),
+        Record("own-7", "second page", "web.jsonl", 1, 2),
+        Record("web.jsonl:9", "an own id that looks like a default one", "web.jsonl", 2, 3),
+    ]
+    (batch,) = record_batches(iter([records]))
+    assert batch.ids == [None, "own-7", "web.jsonl:9"]
+    assert batch.record(1) == ScanRecord("web.jsonl", 1, 2, "own-7", "second page")
+    assert pickle.loads(pickle.dumps(batch)) == batch
+    tuples = [(r.source, r.position, r.line, i, r.text) for r, i in zip(records, batch.ids, strict=True)]
+    assert len(pickle.dumps(batch, protocol=5)) <= len(pickle.dumps(tuples, protocol=5)) + 64

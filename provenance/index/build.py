@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from provenance.atomic import checkpoint
-from provenance.engines.local import default_jobs, map_in_order, paused_gc
+from provenance.engines.interface import Engine, engine_for
+from provenance.engines.local import paused_gc
 from provenance.engines.progress import ProgressCallback, no_progress
 from provenance.errors import UsageError
 from provenance.index.params import CorpusInfo, IndexParams
@@ -81,9 +82,9 @@ def _existing_hashes(index: Index) -> dict[str, str]:
 
 
 def _analysed(
-    batches: Iterator[list[Record]], params: IndexParams, jobs: int
+    batches: Iterator[list[Record]], params: IndexParams, engine: Engine
 ) -> Iterator[tuple[list[Record], TextAnalysis]]:
-    """Each batch with ``index_analysis`` of its texts, in order; with several ``jobs`` the analyses
+    """Each batch with ``index_analysis`` of its texts, in order; with several jobs the analyses
     are computed by forked workers (only the texts travel) while the next batches are read."""
     held: deque[list[Record]] = deque()
 
@@ -93,9 +94,9 @@ def _analysed(
             yield [record.text for record in batch]
 
     analyse = partial(index_analysis, params=params)
-    if jobs > 1:
+    if engine.jobs > 1:
         analyse(["load the compiled kernels once, before the workers are forked"])
-    for analysis in map_in_order(analyse, texts_of(batches), jobs):
+    for analysis in engine.map_in_order(analyse, texts_of(batches)):
         yield held.popleft(), analysis
 
 
@@ -139,7 +140,7 @@ def _ingest_blocks(
     sources: list[InputSource],
     params: IndexParams,
     options: ReaderOptions,
-    jobs: int,
+    engine: Engine,
     tally: ReadTally,
     progress: ProgressCallback,
 ) -> None:
@@ -149,7 +150,7 @@ def _ingest_blocks(
     index_analysis(["load the compiled kernels once, before the workers are forked"], params)
     stream = BlockStream(sources, options)
     with paused_gc():
-        analysed = map_in_order(partial(_analyse_block, params=params), stream.blocks(), jobs)
+        analysed = engine.map_in_order(partial(_analyse_block, params=params), stream.blocks())
         for block, placement in stream.placed(analysed, tally, progress, "index"):
             builder.add_table(_placed(block.records, placement), block.analysis)
 
@@ -176,10 +177,10 @@ def _ingest(
     sources = discover(inputs, options)
     workdir = new_workdir(index_dir)
     builder = SegmentBuilder(workdir, corpus, params, seen)
-    jobs = jobs or default_jobs()
+    engine = engine_for("local", jobs)
     tally = ReadTally()
-    if workers_read_blocks(sources, options, jobs, strict):
-        _ingest_blocks(builder, sources, params, options, jobs, tally, progress)
+    if workers_read_blocks(sources, options, engine.jobs, strict):
+        _ingest_blocks(builder, sources, params, options, engine, tally, progress)
     else:
         batches = accounted_batches(
             sources,
@@ -191,7 +192,7 @@ def _ingest(
             stage="index",
         )
         with paused_gc():
-            for batch, analysis in _analysed(batches, params, jobs):
+            for batch, analysis in _analysed(batches, params, engine):
                 builder.add_batch(batch, analysis)
     for skipped in tally.skipped:
         builder.skip(skipped)

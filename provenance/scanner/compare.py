@@ -37,7 +37,7 @@ class AnalysedText:
     shingle_set: frozenset[str]
     normalizer: NormalizerConfig = DEFAULT_NORMALIZER
     known_spans: Sequence[Sequence[int]] | None = field(default=None, repr=False, compare=False)
-    """The token spans, when the caller has them already (``fasttokens.tokens_with_spans``)."""
+    """The token spans, when the caller has them already (``tokens.tokens_with_spans``)."""
 
     @cached_property
     def spans(self) -> Sequence[Sequence[int]]:
@@ -73,9 +73,9 @@ class HashedText:
     n: int
     normalizer: NormalizerConfig = DEFAULT_NORMALIZER
     known_spans: Sequence[Sequence[int]] | None = field(default=None, repr=False)
-    """The token spans, when the caller has them already (``fasttokens.tokens_with_spans``)."""
+    """The token spans, when the caller has them already (``tokens.tokens_with_spans``)."""
     token_bytes: TokenBytes | None = field(default=None, repr=False)
-    """The tokens as UTF-8, when the caller has them (``fasttokens.tokens_spans_and_bytes``); else
+    """The tokens as UTF-8, when the caller has them (``tokens.tokens_spans_and_bytes``); else
     they are encoded when the distinct strings are counted."""
 
     def shingle(self, position: int) -> str:

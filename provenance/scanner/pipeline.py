@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from provenance.engines.local import ForkedCall, default_jobs, paused_gc
+from provenance.engines.interface import Engine, engine_for
+from provenance.engines.local import ForkedCall, paused_gc
 from provenance.engines.progress import ProgressCallback, ProgressUpdate, no_progress
 from provenance.evidence.files import items_found_table, write_scan_outputs
 from provenance.evidence.schema import EVIDENCE_SCHEMA_VERSION
@@ -127,7 +128,7 @@ def _scan_outputs(
     sources: list,
     reader_options: ReaderOptions,
     options: ScanOptions,
-    jobs: int,
+    engine: Engine,
     progress: ProgressCallback,
     tally: ReadTally,
 ) -> Iterator[BatchOutput]:
@@ -136,7 +137,7 @@ def _scan_outputs(
     With several jobs and JSON Lines the block reader takes, the workers read their own blocks
     and this process numbers what comes back; otherwise it reads the records and hands them out.
     """
-    if not workers_read_blocks(sources, reader_options, jobs, options.strict):
+    if not workers_read_blocks(sources, reader_options, engine.jobs, options.strict):
         records = accounted_batches(
             sources,
             reader_options,
@@ -146,10 +147,10 @@ def _scan_outputs(
             progress=progress,
             stage="scan",
         )
-        yield from run_batches(index_path, options, record_batches(records), jobs)
+        yield from run_batches(index_path, options, record_batches(records), engine)
         return
     stream = BlockStream(sources, reader_options)
-    outputs = run_batches(index_path, options, stream.blocks(), jobs, work=scan_block_in_worker)
+    outputs = run_batches(index_path, options, stream.blocks(), engine, work=scan_block_in_worker)
     for output, placement in stream.placed(outputs, tally, progress, "scan"):
         place_rows(output.rows, placement)
         yield output
@@ -197,7 +198,8 @@ def _scan(
 ) -> ScanResult:
     """``scan``, the collector paused."""
     started, started_at = time.monotonic(), _now()
-    jobs = jobs or default_jobs()
+    engine = engine_for("local", jobs)
+    jobs = engine.jobs
     opened = Index.open(index, verify_checksums=False)
     sources = discover(inputs, reader_options)
     # SHA-256 of the index files and of the inputs, in a process forked now: it runs on the core
@@ -210,7 +212,7 @@ def _scan(
             progress(update)
             warmup.progressed(update)
 
-        for output in _scan_outputs(opened.path, sources, reader_options, options, jobs, progressed, tally):
+        for output in _scan_outputs(opened.path, sources, reader_options, options, engine, progressed, tally):
             warmup.result_in()
             counts.add(output.counts)
             rows.extend(output.rows)

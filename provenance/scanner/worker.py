@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from provenance.engines.local import map_in_order
+from provenance.engines.interface import Engine
 from provenance.errors import UsageError
 from provenance.evidence.schema import SNIPPET_CONTEXT, union_length
 from provenance.index import Index
@@ -481,11 +481,11 @@ def run_batches(
     index_path: Path,
     options: ScanOptions,
     batches: Iterator,
-    jobs: int,
+    engine: Engine,
     work: Callable[[Any], BatchOutput] = _scan_in_worker,
 ) -> Iterator[BatchOutput]:
-    """``work`` (by default: scan a ``ScanBatch``) on every unit in order, in this
-    process (one job) or in ``jobs`` forked workers.
+    """``work`` (by default: scan a ``ScanBatch``) on every unit in order, by ``engine`` (the local
+    engine: in this process with one job, else in forked workers).
 
     The scanner (open index, shingle filter, item table, compiled kernels) is built once here;
     forked workers inherit it copy-on-write instead of each paying its start-up again.
@@ -494,7 +494,7 @@ def run_batches(
     scanner = Scanner(index_path, options)
     scanner.warm_up()
     _SCANNER = scanner
-    yield from map_in_order(work, batches, jobs)
+    yield from engine.map_in_order(work, batches)
 
 
 def matches_table(rows: list[dict], options: ScanOptions) -> pa.Table:

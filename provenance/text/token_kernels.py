@@ -11,7 +11,7 @@ from numba import njit
 
 from provenance.text.hash_kernels import _SHINGLE_PRIME, _fmix64, _xxh64
 
-# --- tokeniser (see provenance/fasttokens.py for the tables and the contract) -------------------
+# --- tokeniser (see provenance/text/tokens.py for the tables and the contract) -----------------
 _SEP, _WORD, _SINGLE, _COMPLEX, _SPACE, _SINGLE_NOT_WORD = 0, 1, 2, 3, 4, 5
 
 
@@ -70,7 +70,7 @@ def _fold_cp(cp, m, len_bmp, cls_bmp, fold_bmp, len_emoji, cls_emoji, fold_emoji
 
 @njit(cache=True, inline="always")
 def _needs_reference_after(cp, len_bmp, data, p, end):  # numba-typed arguments
-    """A spacing accent (``fasttokens.STARTER_AFTER``) followed by a non-ASCII code point: the
+    """A spacing accent (``tokens.STARTER_AFTER``) followed by a non-ASCII code point: the
     kernel cannot tell whether that one reorders with the accent's marks."""
     return cp < 0x10000 and len_bmp[cp] >= 0x80 and p < end and data[p] >= 0x80
 
@@ -85,7 +85,7 @@ def _entity_after(data, p, end):  # numba-typed arguments
     if p >= end:
         return False
     c = data[p]
-    return c == 0x23 or (0x41 <= (c & 0xDF) <= 0x5A)  # fasttokens._ENTITY_STARTS (tested equal)
+    return c == 0x23 or (0x41 <= (c & 0xDF) <= 0x5A)  # tokens._ENTITY_STARTS (tested equal)
 
 
 @njit(cache=True)

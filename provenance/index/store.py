@@ -36,14 +36,26 @@ from provenance.index.segment import ARRAY_FILES, Segment
 from provenance.version import __version__
 
 FORMAT_NAME = "provenance-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+"""3: the manifest carries ``manifest_sha256``, the SHA-256 of its own canonical JSON without it."""
+SEAL = "manifest_sha256"
 MANIFEST = "manifest.json"
 SEGMENT_FILES = ("items.parquet", *ARRAY_FILES, "duplicates.parquet", "skipped.parquet")
 
 
-def manifest_bytes(manifest: dict) -> bytes:
-    """Canonical JSON (sorted keys, two-space indent, trailing newline)."""
+def _canonical(manifest: dict) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def seal_of(manifest: dict) -> str:
+    """SHA-256 of the manifest's canonical JSON without its seal."""
+    return hashlib.sha256(_canonical({k: v for k, v in manifest.items() if k != SEAL})).hexdigest()
+
+
+def manifest_bytes(manifest: dict) -> bytes:
+    """Canonical JSON (sorted keys, two-space indent, trailing newline), sealed with
+    ``manifest_sha256``: a manifest edited by hand (parameters, counts, licences) no longer opens."""
+    return _canonical({**manifest, SEAL: seal_of(manifest)})
 
 
 def new_manifest(params: IndexParams) -> dict:
@@ -140,6 +152,12 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexStoreError(
             f"index format version {version} is not supported by this provenance "
             f"(it reads version {FORMAT_VERSION}); rebuild the index with this version",
+            source=str(index_dir),
+        )
+    if manifest.get(SEAL) != seal_of(manifest):
+        raise IndexStoreError(
+            "manifest.json was edited or damaged: its content does not match its manifest_sha256; "
+            "restore it or rebuild the index",
             source=str(index_dir),
         )
     check_manifest_shape(manifest, index_dir)

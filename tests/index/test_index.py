@@ -11,6 +11,7 @@ from synthetic import tweets, write_jsonl
 
 from provenance.errors import IndexStoreError, UsageError
 from provenance.index import CorpusInfo, Index, add_to_index, build_index, compact_index, index_info
+from provenance.index.store import manifest_bytes, seal_of
 from provenance.text.lsh import band_keys
 from provenance.text.minhash import minhash_signatures
 from provenance.text.normalize import tokenize
@@ -148,6 +149,32 @@ def test_opening_rejects_other_format_versions(tmp_path: Path, corpus_file: Path
         Index.open(tmp_path / "idx")
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m["params"]["shingles"].update(n=4),  # opened, it scanned 4-grams: no match, silently
+        lambda m: m["corpora"][0].update(license="MIT"),
+        lambda m: m.pop("manifest_sha256"),
+    ],
+)
+def test_opening_refuses_a_manifest_edited_by_hand(tmp_path: Path, corpus_file: Path, edit) -> None:  # noqa: ANN001
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    manifest_path = tmp_path / "idx" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    edit(manifest)
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    with pytest.raises(IndexStoreError, match="manifest.json was edited or damaged"):
+        Index.open(tmp_path / "idx")
+
+
+def test_the_manifest_seal_is_over_its_canonical_json(tmp_path: Path, corpus_file: Path) -> None:
+    build_index([corpus_file], tmp_path / "idx", CORPUS)
+    raw = (tmp_path / "idx" / "manifest.json").read_bytes()
+    manifest = json.loads(raw)
+    assert manifest["manifest_sha256"] == seal_of(manifest)
+    assert manifest_bytes(manifest) == raw  # sealing a sealed manifest changes nothing
+
+
 def test_opening_a_non_index_says_so(tmp_path: Path) -> None:
     with pytest.raises(IndexStoreError, match="does not exist"):
         Index.open(tmp_path / "nothing")
@@ -161,7 +188,7 @@ def test_opening_rejects_another_normaliser_version(tmp_path: Path, corpus_file:
     manifest_path = tmp_path / "idx" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["params"]["normalizer"]["version"] = 0
-    manifest_path.write_text(json.dumps(manifest))
+    manifest_path.write_bytes(manifest_bytes(manifest))  # sealed, as another version would write it
     with pytest.raises(IndexStoreError, match="normaliser provenance-text v0"):
         Index.open(tmp_path / "idx")
 
@@ -171,7 +198,7 @@ def test_opening_rejects_another_shingle_scheme(tmp_path: Path, corpus_file: Pat
     manifest_path = tmp_path / "idx" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["params"]["shingles"]["scheme"] = "token-ngram/xxh3-64/poly-fmix64"
-    manifest_path.write_text(json.dumps(manifest))
+    manifest_path.write_bytes(manifest_bytes(manifest))
     with pytest.raises(IndexStoreError, match="hashes shingles as token-ngram/xxh3-64"):
         Index.open(tmp_path / "idx")
 

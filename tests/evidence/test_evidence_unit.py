@@ -28,8 +28,17 @@ from provenance.report.model import load_report
 MIXED = "does not match manifest.json: the evidence is mixed or altered; scan again"
 INDEX = "this is a provenance index, not a scan output directory"
 POLICY = Policy.from_dict({"policy": {"deny": ["GPL-3.0-only"]}})
-WRITE_STEPS = 6
+WRITE_STEPS = (
+    f"{MATCHES_FILE} staged",
+    f"{ITEMS_FILE} staged",
+    "manifest staged",
+    f"{MATCHES_FILE} in place",
+    f"{ITEMS_FILE} in place",
+    f"{MANIFEST_FILE} in place",
+)
 """``write_scan_outputs``' checkpoints: two tables and the manifest staged, then each in place."""
+REFUSED_AFTER = (f"{MATCHES_FILE} in place", f"{ITEMS_FILE} in place")
+"""Kills after which the directory holds new tables beside the old manifest: refused, not loaded."""
 KILLED_SCAN = """
 import sys
 from provenance import scan
@@ -156,40 +165,42 @@ def _killed_scan(
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_the_write_steps_are_kill_points(world: dict, tmp_path: Path) -> None:
-    out = _copy(world, "old", tmp_path)
+@pytest.fixture(scope="module")
+def kill_points(world: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+    """Each write step of a re-scan into an existing --out, and the checkpoint number it has in
+    the whole scan (other writers' checkpoints may come before)."""
+    out = tmp_path_factory.mktemp("traced") / "old"
+    shutil.copytree(world["old"], out)
     traced = _killed_scan(world, out, 10_000, trace=True)
     assert traced.returncode == 0, traced.stderr
-    steps = [line.split(": ", 1)[1] for line in traced.stdout.splitlines() if line.startswith("checkpoint ")]
-    assert steps == [
-        f"{MATCHES_FILE} staged",
-        f"{ITEMS_FILE} staged",
-        "manifest staged",
-        f"{MATCHES_FILE} in place",
-        f"{ITEMS_FILE} in place",
-        f"{MANIFEST_FILE} in place",
-    ]
     assert state(out) == state(world["new"])
+    names = [line.split(": ", 1)[1] for line in traced.stdout.splitlines() if line.startswith("checkpoint ")]
+    return {name: number for number, name in enumerate(names, start=1) if name in WRITE_STEPS}
 
 
-@pytest.mark.parametrize("kill_at", range(1, WRITE_STEPS + 1))
+def test_every_write_step_is_a_kill_point(kill_points: dict[str, int]) -> None:
+    assert list(kill_points) == list(WRITE_STEPS)
+
+
+@pytest.mark.parametrize("step", WRITE_STEPS)
 def test_a_killed_rescan_leaves_old_or_new_evidence_never_mixed(
-    world: dict, tmp_path: Path, kill_at: int
+    world: dict, kill_points: dict[str, int], tmp_path: Path, step: str
 ) -> None:
     out = _copy(world, "old", tmp_path)
     old, new = state(world["old"]), state(world["new"])
-    killed = _killed_scan(world, out, kill_at)
-    assert killed.returncode == -9, f"the kill at step {kill_at} did not happen: {killed.stderr}"
+    killed = _killed_scan(world, out, kill_points[step])
+    assert killed.returncode == -9, f"the kill at {step!r} did not happen: {killed.stderr}"
     try:
         seen = state(out)
     except EvidenceError as err:
         # Only between the renames (new tables, old manifest) is the directory refused.
-        assert kill_at in (4, 5) and MIXED in str(err), (kill_at, str(err))
+        assert step in REFUSED_AFTER and MIXED in str(err), (step, str(err))
         for load in (lambda d: evaluate(POLICY, d), load_report):
             with pytest.raises(EvidenceError, match=MIXED):
                 load(out)
     else:
-        assert seen == (old if kill_at <= 3 else new), f"killed at step {kill_at}"
+        assert step not in REFUSED_AFTER, f"killed after {step!r}: mixed evidence was loaded"
+        assert seen == (new if step == f"{MANIFEST_FILE} in place" else old), f"killed after {step!r}"
     rerun = _killed_scan(world, out, None)
     assert rerun.returncode == 0, rerun.stderr
     assert state(out) == new

@@ -48,7 +48,8 @@ class IndexStoreError(ProvenanceError):
 class EvidenceError(InputError):
     """A scan's output directory cannot be loaded (for ``report``, ``check``, ``baseline`` or
     ``verify``): no manifest.json, a manifest that is not JSON or not of this evidence schema
-    version, a missing table, or one that is not readable Parquet."""
+    version (or an index's), a missing table, one that is not readable Parquet, or one that does
+    not match the SHA-256 its manifest records (mixed or altered evidence)."""
 
 
 VerificationError = EvidenceError

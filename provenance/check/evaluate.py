@@ -8,8 +8,9 @@ directory) and returns a ``CheckReport`` that knows its own verdict. Matches go 
    covers it, so it fails again);
 3. weakness (flagged ``weak`` by the scan, or ``specificity < min_specificity``): per ``weak``,
    ignored, reported as a warning, or counted like the rest;
-4. the rules: ``deny-license``, ``allow-license``, each ``limit/<name>``, and under ``strict``,
-   ``no-skipped-records``.
+4. the rules: ``deny-license``, ``allow-license``, each ``limit/<name>``, under ``strict``
+   ``no-skipped-records``, and ``skipped-share`` (the share of records skipped unread, against the
+   policy's ``max_skipped_share``: reported when the policy sets it or when records were skipped).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from provenance.evidence.load import load_scan_dir
 if TYPE_CHECKING:
     from provenance.scanner.pipeline import ScanResult
 
-__all__ = ["CheckReport", "Finding", "Level", "MatchRef", "RuleOutcome", "evaluate", "load_scan"]
+__all__ = ["CheckReport", "Finding", "Level", "MatchRef", "RuleOutcome", "ToolError", "evaluate", "load_scan"]
 
 CHECK_SCHEMA_VERSION = 1
 COPIED_TEXT_CHARS = 200
@@ -39,6 +40,20 @@ COPIED_TEXT_CHARS = 200
 DENY_RULE = "deny-license"
 ALLOW_RULE = "allow-license"
 SKIPPED_RULE = "no-skipped-records"
+SKIPPED_SHARE_RULE = "skipped-share"
+TOOL_ERROR = "tool-error"
+"""The id under which every format reports a check that could not run."""
+EXIT_TOOL_ERROR = 2
+COUNT_KEYS = (
+    "matches",
+    "ignored",
+    "ignored_weak",
+    "suppressed",
+    "weak",
+    "considered",
+    "violations",
+    "warnings",
+)
 
 
 class Level(str, Enum):
@@ -149,6 +164,40 @@ class RuleOutcome:
 
 
 @dataclass(frozen=True)
+class ToolError:
+    """Why a check could not run (the scan or the check itself failed): no verdict, exit 2."""
+
+    message: str
+    source: str | None = None
+    """The file or directory at fault, when known."""
+    line: int | None = None
+
+    @classmethod
+    def from_exception(cls, err: BaseException) -> ToolError:
+        """The error of an exception: a ``ProvenanceError``'s message, source and line; an
+        ``OSError``'s reason and file; any other's type and text."""
+        from provenance.errors import ProvenanceError
+
+        if isinstance(err, ProvenanceError):
+            message = err.message
+            if err.line is None and err.position is not None:
+                message = f"record {err.position}: {message}"
+            return cls(message, err.source, err.line)
+        if isinstance(err, OSError):
+            filename = None if err.filename is None else str(err.filename)
+            return cls(err.strerror or str(err), filename)
+        return cls(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)
+
+    def __str__(self) -> str:
+        where = (self.source or "") + (f":{self.line}" if self.source and self.line is not None else "")
+        return f"{where}: {self.message}" if where else self.message
+
+    def describe(self) -> dict[str, Any]:
+        """The error as written in reports."""
+        return {"rule": TOOL_ERROR, "message": self.message, "source": self.source, "line": self.line}
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """The verdict of a check and everything behind it. ``passed`` is false when any rule failed."""
 
@@ -167,11 +216,49 @@ class CheckReport:
     today: date
     baseline_source: str | None = None
     rule_descriptions: dict[str, str] = field(default_factory=dict)
+    error: ToolError | None = None
+    """Set when the check could not run (``tool_error``): then nothing else is a verdict."""
 
     @property
     def exit_code(self) -> int:
-        """0 when the check passed, 1 when the policy is violated."""
+        """0 when the check passed, 1 when the policy is violated, 2 when it could not run."""
+        if self.error is not None:
+            return EXIT_TOOL_ERROR
         return 0 if self.passed else 1
+
+    @classmethod
+    def tool_error(
+        cls,
+        message: str | BaseException,
+        source: str | None = None,
+        *,
+        line: int | None = None,
+        policy: Policy | None = None,
+        today: date | None = None,
+    ) -> CheckReport:
+        """The report of a check that could not run (the scan or the check failed: ``message``, or
+        the exception itself, naming ``source``): not passed, exit 2, no rules or findings. Every
+        format renders it (SARIF: an unsuccessful invocation; JUnit: an ``<error>``), so that CI
+        shows a tool error, not a pass or a policy violation."""
+        if isinstance(message, BaseException):
+            error = ToolError.from_exception(message)
+        else:
+            error = ToolError(message, source, line)
+        return cls(
+            passed=False,
+            rules=(),
+            findings=(),
+            warnings=(),
+            suppressed=(),
+            expired_baseline=(),
+            unused_baseline=(),
+            counts=dict.fromkeys(COUNT_KEYS, 0),
+            policy=policy.describe() if policy is not None else {},
+            scan=_scan_summary({}),
+            today=today or date.today(),
+            baseline_source=None,
+            error=error,
+        )
 
 
 def load_scan(source: ScanResult | str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -388,6 +475,74 @@ def _rule_skipped(ev: _Evaluation) -> tuple[RuleOutcome, list, list]:
     return RuleOutcome(SKIPPED_RULE, description, not total, max(total, len(errors)), 0, detail), errors, []
 
 
+def _skipped_share(manifest: dict) -> tuple[int, int, float]:
+    """Records read and skipped by the scan, and the share skipped (1 when none was read)."""
+    counts = manifest.get("counts", {})
+    read, skipped = counts.get("records_read", 0), counts.get("skipped", 0)
+    return read, skipped, skipped / read if read else 1.0
+
+
+def _applies_skipped_share(policy: Policy, manifest: dict) -> bool:
+    """Whether ``skipped-share`` is reported: when the policy sets it, or it has something to say."""
+    read, skipped, _ = _skipped_share(manifest)
+    return policy.max_skipped_share is not None or skipped > 0 or read == 0
+
+
+def _skipped_by_file(manifest: dict) -> dict[str, list[dict]]:
+    """The skipped records the manifest lists, per file, in its order."""
+    by_file: dict[str, list[dict]] = {}
+    for r in manifest.get("skipped", {}).get("records", []):
+        by_file.setdefault(r["source"], []).append(r)
+    return by_file
+
+
+def _rule_skipped_share(ev: _Evaluation) -> tuple[RuleOutcome, list, list]:
+    read, skipped, share = _skipped_share(ev.manifest)
+    limit = ev.policy.skipped_share_limit
+    failed = share > limit
+    level = Level.ERROR if failed else Level.WARNING
+    verdict = f"{share:.2%} > max {limit:.2%}" if failed else f"max {limit:.2%}"
+    overall = f"{skipped:,} of {read:,} record(s) skipped ({verdict})"
+    if not read:
+        overall = f"no record read, counted as all skipped ({verdict})"
+    found = []
+    for source, records in _skipped_by_file(ev.manifest).items():
+        first = records[0]
+        line = first["line"] if first.get("line") is not None else first["position"] + 1
+        message = (
+            f"{len(records):,} record(s) of this file skipped, not scanned (first: record"
+            f" {first['position']}, {first['reason']}); the scan: {overall}"
+        )
+        found.append((source, line, message))
+    if not read:
+        found = [
+            (f["path"], 1, f"no record read from this file; the scan: {overall}")
+            for source in ev.manifest.get("inputs", [])
+            for f in source.get("files", [])
+        ]
+    findings = [
+        Finding(
+            SKIPPED_SHARE_RULE,
+            level,
+            source,
+            line,
+            message,
+            None,
+            hashlib.sha256(f"{SKIPPED_SHARE_RULE}:{source}".encode()).hexdigest()[:32],
+        )
+        for source, line, message in found
+    ]
+    if not failed and ev.policy.strict:
+        findings = []  # ``no-skipped-records`` lists each skipped record already
+    description = (
+        f"At most {limit:.2%} of the training records read may be skipped unread (max_skipped_share);"
+        " a scan that read no record fails."
+    )
+    errors, warned = (findings, []) if failed else ([], findings)
+    outcome = RuleOutcome(SKIPPED_SHARE_RULE, description, not failed, len(errors), len(warned), overall)
+    return outcome, errors, warned
+
+
 def evaluate(
     policy: Policy,
     scan: ScanResult | str | Path,
@@ -409,7 +564,10 @@ def evaluate(
     findings: list[Finding] = []
     warnings: list[Finding] = []
     descriptions: dict[str, str] = {}
-    for rule in policy.rule_ids:
+    rule_ids = policy.rule_ids
+    if SKIPPED_SHARE_RULE not in rule_ids and _applies_skipped_share(policy, manifest):
+        rule_ids = (*rule_ids, SKIPPED_SHARE_RULE)
+    for rule in rule_ids:
         if rule == DENY_RULE:
             desc = f"No match may carry a denied licence ({', '.join(policy.deny)})."
             result = _rule_license(ev, rule, _deny_reason(policy), desc)
@@ -418,6 +576,8 @@ def evaluate(
             result = _rule_license(ev, rule, _allow_reason(policy), desc)
         elif rule == SKIPPED_RULE:
             result = _rule_skipped(ev)
+        elif rule == SKIPPED_SHARE_RULE:
+            result = _rule_skipped_share(ev)
         else:
             limit = next(lim for lim in policy.limits if lim.rule_id == rule)
             result = _rule_limit(ev, limit)

@@ -8,6 +8,10 @@ policy is::
     [policy]
     deny = ["LicenseRef-Proprietary"]
 
+Whatever its rules, a policy fails a check whose scan skipped more than half of the records it read,
+or read none (``max_skipped_share``, rule ``skipped-share``): a gate does not pass on what it did not
+read.
+
 A baseline lists accepted findings keyed by content (``item_content_hash`` and ``doc_sha256``, not
 row numbers, which move when shards are rebuilt), each with a reason and an optional expiry date.
 """
@@ -51,6 +55,8 @@ KINDS = ("near_duplicate", "contained")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+DEFAULT_MAX_SKIPPED_SHARE = 0.5
+"""More than half of the records skipped unread (or none read): the check fails by default."""
 
 
 class WeakHandling(str, Enum):
@@ -398,6 +404,7 @@ _POLICY_KEYS = (
     "min_specificity",
     "weak",
     "strict",
+    "max_skipped_share",
     "baseline",
     "limit",
 )
@@ -425,6 +432,12 @@ class Policy:
     limits: tuple[Limit, ...] = ()
     strict: bool = False
     """Skipped or unreadable training records fail the check (rule ``no-skipped-records``)."""
+    max_skipped_share: float | None = None
+    """Largest share of the training records read that may be skipped unread, in [0, 1] (rule
+    ``skipped-share``); a scan that read no record at all counts as all skipped. ``None`` (not set)
+    means ``DEFAULT_MAX_SKIPPED_SHARE`` (0.5): a scan that read mostly nothing (a wrong
+    ``--text-field`` or ``--format``, a binary file) fails, a few malformed lines do not. Set, the rule
+    is always reported; not set, only when records were skipped (or none read)."""
     baseline_file: Path | None = None
     """A baseline file named by the policy (relative to the policy file)."""
     accepted: Baseline = field(default_factory=Baseline)
@@ -465,7 +478,14 @@ class Policy:
         ids.extend(limit.rule_id for limit in self.limits)
         if self.strict:
             ids.append("no-skipped-records")
+        if self.max_skipped_share is not None:
+            ids.append("skipped-share")
         return tuple(ids)
+
+    @property
+    def skipped_share_limit(self) -> float:
+        """``max_skipped_share``, or its default when the policy does not set it."""
+        return DEFAULT_MAX_SKIPPED_SHARE if self.max_skipped_share is None else self.max_skipped_share
 
     def describe(self) -> dict[str, Any]:
         """The policy as written in reports."""
@@ -479,6 +499,7 @@ class Policy:
             "min_specificity": self.min_specificity,
             "weak": self.weak.value,
             "strict": self.strict,
+            "max_skipped_share": self.skipped_share_limit,
             "limits": [limit.describe() for limit in self.limits],
             "baseline": self.baseline_file.as_posix() if self.baseline_file else None,
         }
@@ -520,12 +541,15 @@ def _policy_from(ck: _Checker, data: Any, prefix: tuple[PathPart, ...], source: 
         weak=WeakHandling(weak),
         limits=limits,
         strict=bool(ck.boolean(raw, "strict", path)),
+        max_skipped_share=ck.number(raw, "max_skipped_share", path, 0, 1),
         baseline_file=_relative_to(baseline, source) if baseline else None,
         accepted=Baseline(_accepted(ck, doc, prefix), source),
         source=source,
     )
     if not ck.problems and not policy.rule_ids:
-        ck.fail(path, "at least one rule: deny, allow, a [[policy.limit]] or strict = true")
+        ck.fail(
+            path, "at least one rule: deny, allow, a [[policy.limit]], strict = true or max_skipped_share"
+        )
     return policy
 
 

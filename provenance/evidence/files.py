@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from provenance.atomic import atomic_output, atomic_write_bytes, sha256_file
+from provenance.atomic import atomic_output, checkpoint, fsync_dir, temp_name
 from provenance.evidence.schema import ITEM_SCHEMA
 
 MATCHES_FILE = "matches.parquet"
@@ -17,10 +21,15 @@ ITEMS_FILE = "items.parquet"
 MANIFEST_FILE = "manifest.json"
 
 
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file reproducibly: fixed options, no statistics that vary."""
+    pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=True)
+
+
 def write_table(table: pa.Table, target: Path) -> None:
     """Write a Parquet file reproducibly (fixed options, no statistics that vary) and atomically."""
     with atomic_output(target) as tmp:
-        pq.write_table(table, tmp, compression="zstd", use_dictionary=True, write_statistics=True)
+        _write_parquet(table, tmp)
 
 
 _ITEM_KEYS = [("corpus", "ascending"), ("item_id", "ascending")]
@@ -89,13 +98,61 @@ def items_found_table(matches: pa.Table) -> pa.Table:
     ).cast(ITEM_SCHEMA)
 
 
-def write_scan_outputs(out_dir: Path, matches: pa.Table, items: pa.Table, manifest: dict) -> None:
-    """Write the three evidence files; the manifest records the tables' SHA-256."""
+def write_scan_outputs(
+    out_dir: Path, matches: pa.Table, items: pa.Table, manifest: dict, *, derived: Sequence[str] = ()
+) -> None:
+    """Write the three evidence files as one unit; the manifest records the tables' SHA-256.
+
+    Both tables and the manifest are written to temporary names and made durable first; then the
+    tables are renamed into place and the manifest last. ``load_scan_dir`` checks every table it
+    reads against the manifest's SHA-256, so a reader of a directory whose writer was killed at any
+    step sees the old evidence, the new, or (between the renames: new tables, old manifest) a
+    refusal naming the table, never a mix. The steps are ``checkpoint``s for the kill tests.
+
+    ``derived`` names files drawn from the evidence (``report.html``): an old one is removed before
+    the new tables go in place, so that none is left describing other evidence than the manifest's
+    (the caller writes the new one after this returns).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_table(matches, out_dir / MATCHES_FILE)
-    write_table(items, out_dir / ITEMS_FILE)
-    manifest["outputs"] = {
-        name: {"sha256": sha256_file(out_dir / name)} for name in (MATCHES_FILE, ITEMS_FILE)
-    }
-    body = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    atomic_write_bytes(out_dir / MANIFEST_FILE, body.encode("utf-8"))
+    for name in (MATCHES_FILE, ITEMS_FILE, MANIFEST_FILE):
+        for stale in out_dir.glob(f".{name}.tmp-*"):  # left by a writer killed while staging
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+    staged: dict[str, Path] = {}
+    try:
+        for name, table in ((MATCHES_FILE, matches), (ITEMS_FILE, items)):
+            staged[name] = temp_name(out_dir / name)
+            _write_parquet(table, staged[name])
+            checkpoint(f"{name} staged")
+        manifest["outputs"] = {name: {"sha256": _sha256_synced(tmp)} for name, tmp in staged.items()}
+        body = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        staged[MANIFEST_FILE] = temp_name(out_dir / MANIFEST_FILE)
+        with open(staged[MANIFEST_FILE], "wb") as fh:
+            fh.write(body.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        checkpoint("manifest staged")
+        for name in derived:
+            with contextlib.suppress(FileNotFoundError):
+                (out_dir / name).unlink()
+        for name in (MATCHES_FILE, ITEMS_FILE, MANIFEST_FILE):
+            if name == MANIFEST_FILE:
+                fsync_dir(out_dir)  # the tables' renames are durable before the manifest's
+            os.replace(staged[name], out_dir / name)
+            del staged[name]
+            checkpoint(f"{name} in place")
+        fsync_dir(out_dir)
+    finally:
+        for leftover in staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _sha256_synced(path: Path) -> str:
+    """Hex SHA-256 of a file just written, read back in one pass that also fsyncs it."""
+    digest = hashlib.sha256()
+    with open(path, "rb+") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+        os.fsync(fh.fileno())
+    return digest.hexdigest()

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from provenance.check.evaluate import CheckReport, Finding
+from provenance.check.evaluate import TOOL_ERROR, CheckReport, Finding, ToolError
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -59,6 +59,12 @@ def xml_text(text: str) -> str:
 def all_findings(report: CheckReport) -> tuple[Finding, ...]:
     """Errors, then warnings."""
     return report.findings + report.warnings
+
+
+def error_line(error: ToolError, root: Path | None) -> str:
+    """``path:line: error [tool-error] message`` (``provenance: error ...`` without a path)."""
+    where = f"{display_path(error.source, root)}:{error.line or 1}" if error.source else "provenance"
+    return f"{where}: error [{TOOL_ERROR}] {one_line(error.message)}"
 
 
 def finding_line(finding: Finding, root: Path | None) -> str:

@@ -3,7 +3,10 @@
 Each result points at the dataset file (``artifactLocation.uri``, a relative POSIX path) and the
 record's 1-based line (``region.startLine``: the JSONL line, or the Parquet row + 1), names the rule,
 the licence and the copied text, and carries ``partialFingerprints`` built from the content hashes
-so that GitHub recognises the same finding across runs.
+so that GitHub recognises the same finding across runs. ``invocations[0]`` says how the check
+ended: a check that could not run (exit 2) has ``executionSuccessful: false``, the error as a
+``toolExecutionNotifications`` entry and no results; the run's ``properties`` hold the verdict and
+the records read, scanned and skipped.
 """
 
 from __future__ import annotations
@@ -11,8 +14,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from provenance.check.evaluate import CheckReport, Finding
-from provenance.check.formats.common import RenderOptions, all_findings, artifact_uri, one_line
+from provenance.check.evaluate import TOOL_ERROR, CheckReport, Finding, ToolError
+from provenance.check.formats.common import (
+    RenderOptions,
+    all_findings,
+    artifact_uri,
+    display_path,
+    one_line,
+)
 from provenance.version import __version__
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -69,12 +78,56 @@ def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[s
     return result
 
 
+def _invocation(report: CheckReport, options: RenderOptions) -> dict[str, Any]:
+    """How the check ended: successfully (exit 0 or 1, the verdict), or not (exit 2: a tool error,
+    as a ``toolExecutionNotifications`` entry; SARIF 2.1.0 sections 3.20.14 and 3.20.21)."""
+    if report.error is None:
+        described = "policy holds" if report.passed else "policy violated"
+        return {"executionSuccessful": True, "exitCode": report.exit_code, "exitCodeDescription": described}
+    return {
+        "executionSuccessful": False,
+        "exitCode": report.exit_code,
+        "exitCodeDescription": "tool error: the check could not run",
+        "toolExecutionNotifications": [_notification(report.error, options)],
+    }
+
+
+def _notification(error: ToolError, options: RenderOptions) -> dict[str, Any]:
+    notification: dict[str, Any] = {
+        "level": "error",
+        "message": {"text": one_line(error.message)},
+        "descriptor": {"id": TOOL_ERROR},
+    }
+    if error.source is not None:
+        location: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(error.source, options.root)}}
+        if error.line is not None:
+            location["region"] = {"startLine": error.line}
+        notification["locations"] = [{"physicalLocation": location}]
+    return notification
+
+
 def sarif_log(report: CheckReport, options: RenderOptions) -> dict[str, Any]:
     """The SARIF log as a dict."""
     rule_ids = [o.rule_id for o in report.rules]
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     findings = all_findings(report)
     results = [_result(f, index[f.rule_id], options) for f in findings[:MAX_RESULTS]]
+    properties: dict[str, Any] = {
+        "passed": report.passed,
+        "counts": report.counts,
+        "resultsNotWritten": max(0, len(findings) - MAX_RESULTS),
+    }
+    if report.error is None:
+        scan = report.scan
+        properties["records"] = {
+            "read": scan["records_read"],
+            "scanned": scan["records_scanned"],
+            "skipped": scan["records_skipped"],
+        }
+    else:
+        properties["error"] = {**report.error.describe(), "source": None}
+        if report.error.source is not None:
+            properties["error"]["source"] = display_path(report.error.source, options.root)
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": SARIF_VERSION,
@@ -88,13 +141,10 @@ def sarif_log(report: CheckReport, options: RenderOptions) -> dict[str, Any]:
                         "rules": [_rule(o.rule_id, o.description) for o in report.rules],
                     }
                 },
+                "invocations": [_invocation(report, options)],
                 "columnKind": "unicodeCodePoints",
                 "results": results,
-                "properties": {
-                    "passed": report.passed,
-                    "counts": report.counts,
-                    "resultsNotWritten": max(0, len(findings) - MAX_RESULTS),
-                },
+                "properties": properties,
             }
         ],
     }

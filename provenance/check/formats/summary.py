@@ -6,7 +6,7 @@ shrinks that number until the text fits in ``MAX_BYTES``.
 
 from __future__ import annotations
 
-from provenance.check.evaluate import CheckReport, Finding
+from provenance.check.evaluate import TOOL_ERROR, CheckReport, Finding, ToolError
 from provenance.check.formats.common import RenderOptions, display_path, one_line
 
 MAX_BYTES = 1_000_000
@@ -87,8 +87,24 @@ def _document(report: CheckReport, rows: int, options: RenderOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _error_document(error: ToolError, policy: dict, options: RenderOptions) -> str:
+    where = ""
+    if error.source is not None:
+        line = f":{error.line}" if error.line is not None else ""
+        where = f" `{_cell(display_path(error.source, options.root))}{line}`:"
+    source = policy.get("source")
+    verdict = f"Policy `{_cell(str(source))}`: no verdict" if source else "No verdict"
+    return (
+        "## ⚠️ provenance check could not run\n\n"
+        f"{verdict}, exit 2 (`{TOOL_ERROR}`).\n\n"
+        f"**Error**:{where} {_cell(error.message, 2000)}\n"
+    )
+
+
 def render(report: CheckReport, options: RenderOptions) -> str:
-    """The summary, at most ``MAX_BYTES`` of UTF-8."""
+    """The summary, at most ``MAX_BYTES`` of UTF-8 (the error alone when the check could not run)."""
+    if report.error is not None:
+        return _error_document(report.error, report.policy, options)
     rows = MAX_ROWS
     text = _document(report, rows, options)
     while len(text.encode("utf-8")) > MAX_BYTES and rows > 0:

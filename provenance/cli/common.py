@@ -192,7 +192,8 @@ def failure_of(err: BaseException) -> Failure:
     if isinstance(err, ProvenanceError):
         return Failure(EXIT_ERROR, _one_line(str(err)), err.source)
     if isinstance(err, OSError):
-        return Failure(EXIT_ERROR, _one_line(_describe_os_error(err)), err.filename and str(err.filename))
+        filename = str(err.filename) if err.filename else None
+        return Failure(EXIT_ERROR, _one_line(_describe_os_error(err)), filename)
     if isinstance(err, MemoryError):
         return Failure(
             EXIT_ERROR,

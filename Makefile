@@ -31,6 +31,9 @@ demo: install ## Index the bundled fixture archives, scan the fixture training s
 	$(BIN)/provenance index info $(DEMO)/tweets.idx
 	$(BIN)/provenance scan fixtures/training/web.jsonl --index $(DEMO)/tweets.idx --out $(DEMO)/audit
 	$(BIN)/provenance verify $(DEMO)/audit
+	@echo
+	@echo "Done: open $(DEMO)/audit/report.html for the readable report."
+	@echo "The command is $(BIN)/provenance; or run 'source $(BIN)/activate' and then just 'provenance'."
 
 test: install ## Run the default (fast) test suite
 	$(BIN)/pytest -q

@@ -1,58 +1,24 @@
 """The ``provenance`` command line: a thin layer over the library.
 
 Commands live one module each (``index``, ``scan``, ``verify``, ``check`` with ``baseline``,
-``report``); shared options, consoles and error translation live in ``common``. They reach the
-library through ``provenance.api`` only, imported inside the commands so that ``--help`` stays fast.
+``report``), the Typer application ``app`` in ``root``; shared options, consoles and error
+translation live in ``common``, Ctrl-C in ``interrupts``. They reach the library through
+``provenance.api`` only, imported inside the commands so that ``--help`` stays fast. ``main``
+handles Ctrl-C before anything else is imported; ``app`` is imported on first use (PEP 562).
 """
 
 from __future__ import annotations
 
 import gc
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
+from provenance.cli.interrupts import interrupt_handling
 
-from provenance.cli.check import baseline_command, check_command
-from provenance.cli.index import index_app
-from provenance.cli.report import report_command
-from provenance.cli.scan import scan_command
-from provenance.cli.verify import verify_command
+if TYPE_CHECKING:
+    from provenance.cli.root import app
 
 __all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="provenance",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-)
-app.add_typer(index_app, name="index")
-app.command("scan")(scan_command)
-app.command("verify")(verify_command)
-app.command("check")(check_command)
-app.command("baseline")(baseline_command)
-app.command("report")(report_command)
-
-
-def _version(value: bool) -> None:
-    if value:
-        from provenance.version import __version__
-
-        typer.echo(f"provenance {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
-    ] = False,
-) -> None:
-    """Find licensed text (tweets and other corpora) inside training datasets, with verifiable evidence.
-
-    Exit codes: 0 success, 1 a check found a difference, 2 usage, input or tool error.
-    """
 
 
 def main() -> None:
@@ -62,9 +28,20 @@ def main() -> None:
     # numpy is imported, which the commands do lazily, after this line; a user's value is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
-        app(prog_name="provenance")
+        with interrupt_handling():
+            from provenance.cli.root import run
+
+            run()
     finally:
         # The process ends here. The collection the interpreter runs on exit would traverse every
         # object still alive (0.4-0.6 s after a scan, more than the report took); frozen, they are
         # skipped and only freed.
         gc.freeze()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from provenance.cli.root import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """``provenance check`` (gate a dataset release on a licence policy) and ``provenance baseline``.
 
-Exit codes: 0 the policy holds, 1 the policy is violated, 2 usage, input or tool error.
+Exit codes: 0 the policy holds, 1 the policy is violated, 2 usage, input or tool error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from provenance.cli.common import (
     EXIT_DIFFERENCE,
+    EXIT_ERROR,
     EXIT_OK,
     FormatOpt,
     IdFieldOpt,
@@ -27,6 +29,7 @@ from provenance.cli.common import (
     MetaFieldOpt,
     TextFieldOpt,
     fail,
+    failure_of,
     handle_errors,
     progress_bar,
     reader_options,
@@ -113,11 +116,71 @@ def check_command(
 ) -> None:
     """Scan a dataset release and judge it against a licence policy (a CI gate).
 
-    Exits 0 when the policy holds, 1 when it is violated, 2 on a usage, input or tool error.
+    Exits 0 when the policy holds, 1 when it is violated, 2 on a usage, input or tool error, 130 on Ctrl-C.
+
+    On exit 2 the outputs asked for (--sarif, --junit, ...) are written with a tool-error result.
     """
+    started, started_at = time.monotonic(), _now()
+    outputs = _Outputs(sarif=sarif, junit=junit, summary=summary, json_out=json_out, lines=lines)
+
+    def run() -> dict:
+        return {
+            "started_at": started_at,
+            "finished_at": _now(),
+            "seconds": round(time.monotonic() - started, 3),
+            "scan_out": out.as_posix() if out else (from_scan.as_posix() if from_scan else None),
+        }
+
+    try:
+        report, loaded = _judge(
+            inputs,
+            index,
+            policy,
+            from_scan,
+            out,
+            baseline,
+            strict,
+            reader_options(fmt, text_field, id_field, meta_field, include_deleted),
+            jobs,
+        )
+    except BaseException as err:
+        failure = failure_of(err)
+        if failure.code == EXIT_ERROR:
+            _write_tool_error_outputs(failure.message, failure.source, run(), outputs)
+        raise
+    _write_outputs(report, run(), outputs)
+    _print_report(report, loaded)
+    raise typer.Exit(EXIT_OK if report.passed else EXIT_DIFFERENCE)
+
+
+@dataclass(frozen=True)
+class _Outputs:
+    """The files (and ``--lines -``: stdout) a check writes its result to."""
+
+    sarif: Path | None = None
+    junit: Path | None = None
+    summary: Path | None = None
+    json_out: Path | None = None
+    lines: str | None = None
+
+    def any(self) -> bool:
+        return any(v is not None for v in (self.sarif, self.junit, self.summary, self.json_out, self.lines))
+
+
+def _judge(
+    inputs: list[Path] | None,
+    index: Path | None,
+    policy: Path | None,
+    from_scan: Path | None,
+    out: Path | None,
+    baseline: Path | None,
+    strict: bool,
+    options: ReaderOptions,
+    jobs: int | None,
+) -> tuple[CheckReport, Policy]:
+    """Load the policy, scan (or take ``--from-scan``) and judge: the report and the policy applied."""
     from provenance.api import Baseline, Policy, check_scan, find_policy
 
-    started, started_at = time.monotonic(), _now()
     policy_path = policy or find_policy(Path("."))
     loaded = Policy.from_file(policy_path)
     if strict and not loaded.strict:
@@ -127,25 +190,30 @@ def check_command(
     loaded.load_baseline()  # a broken policy baseline is a usage error before any scanning
     accepted = Baseline.from_file(baseline) if baseline is not None else None
     with ExitStack() as stack:
-        scan_dir = _scan_or_existing(
-            stack,
-            inputs,
-            index,
-            from_scan,
-            out,
-            reader_options(fmt, text_field, id_field, meta_field, include_deleted),
-            jobs,
-        )
-        report = check_scan(loaded, scan_dir, accepted)
-    run = {
-        "started_at": started_at,
-        "finished_at": _now(),
-        "seconds": round(time.monotonic() - started, 3),
-        "scan_out": out.as_posix() if out else (from_scan.as_posix() if from_scan else None),
-    }
-    _write_outputs(report, run, sarif=sarif, junit=junit, summary=summary, json_out=json_out, lines=lines)
-    _print_report(report, loaded)
-    raise typer.Exit(EXIT_OK if report.passed else EXIT_DIFFERENCE)
+        scan_dir = _scan_or_existing(stack, inputs, index, from_scan, out, options, jobs)
+        return check_scan(loaded, scan_dir, accepted), loaded
+
+
+def _write_tool_error_outputs(message: str, source: str | None, run: dict, outputs: _Outputs) -> None:
+    """The check could not run (exit 2): write every output it was asked for with a tool-error result,
+    so that CI shows the failure where it shows findings (SARIF, JUnit, summary, JSON, lines).
+
+    Needs ``CheckReport.tool_error(message, source=...)``: a failed report holding the one error. Where
+    the library has none, or writing fails, nothing more is written; the error itself is reported
+    (exit 2) all the same.
+    """
+    if not outputs.any():
+        return
+    from provenance.api import CheckReport
+
+    tool_error = getattr(CheckReport, "tool_error", None)
+    if tool_error is None:
+        return
+    try:
+        _write_outputs(tool_error(message, source=source), run, outputs)
+    except Exception as err:  # noqa: BLE001 - the check's own error is the one to report
+        reason = escape(str(err) or type(err).__name__)
+        say(f"[yellow]the tool-error outputs could not be written: {reason}[/]")
 
 
 def _scan_or_existing(
@@ -174,20 +242,16 @@ def _scan_or_existing(
     return target
 
 
-def _write_outputs(
-    report: CheckReport,
-    run: dict,
-    *,
-    sarif: Path | None,
-    junit: Path | None,
-    summary: Path | None,
-    json_out: Path | None,
-    lines: str | None,
-) -> None:
+def _write_outputs(report: CheckReport, run: dict, outputs: _Outputs) -> None:
     from provenance.api import CheckFormat, CheckRenderOptions, atomic_write_bytes, render_check
 
     options = CheckRenderOptions(root=Path.cwd(), run=run)
-    for fmt, target in ((CheckFormat.SARIF, sarif), (CheckFormat.JUNIT, junit), (CheckFormat.JSON, json_out)):
+    summary, lines = outputs.summary, outputs.lines
+    for fmt, target in (
+        (CheckFormat.SARIF, outputs.sarif),
+        (CheckFormat.JUNIT, outputs.junit),
+        (CheckFormat.JSON, outputs.json_out),
+    ):
         if target is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(target, render_check(report, fmt, options).encode("utf-8"))

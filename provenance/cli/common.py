@@ -7,15 +7,21 @@ numpy and pyarrow) is imported inside functions so that ``provenance --help`` st
 from __future__ import annotations
 
 import functools
+import os
 import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+from provenance.cli import interrupts
+from provenance.cli.interrupts import EXIT_INTERRUPTED, was_interrupted
 
 if TYPE_CHECKING:
     from provenance.api import ProgressUpdate, ReaderOptions, SkippedRecord
@@ -25,12 +31,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK = 0
 EXIT_DIFFERENCE = 1
 EXIT_ERROR = 2
-EXIT_INTERRUPTED = 130
+DEBUG_ENV = "PROVENANCE_DEBUG"
+"""Set (to anything but 0) to print the traceback of an internal error."""
 
 REFRESH_SECONDS = 0.1
 """Least time between two redraws of a progress bar."""
 SKIPPED_SHOWN = 10
 """Skipped records listed by name in a summary; the rest are counted."""
+MESSAGE_CHARS = 2000
+"""Longest error message printed (an exception's text may quote a whole record)."""
 
 stderr = Console(stderr=True, highlight=False)
 """For people: progress, summaries, errors."""
@@ -139,34 +148,120 @@ def reader_options(
     )
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+class CommandFailed(typer.Exit):
+    """A ``typer.Exit`` whose message was printed already (by ``fail``); ``check`` reuses the message in
+    its tool-error outputs."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(code)
+        self.message = message
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> CommandFailed:
     """Print ``error: message`` in red on stderr and return the ``typer.Exit`` to raise."""
     stderr.print(f"[bold red]error:[/] [red]{escape(message)}[/]", soft_wrap=True)
-    return typer.Exit(code)
+    return CommandFailed(message, code)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What an exception that ends a command means for its user."""
+
+    code: int
+    message: str
+    """One line, printed after ``error: `` (empty when it was printed already or there is none)."""
+    source: str | None = None
+    """The file (or index) at fault, where it is known."""
+    internal: bool = False
+    """A bug of provenance rather than a problem of the input: say so, and how to see the traceback."""
+
+
+def failure_of(err: BaseException) -> Failure:
+    """The exit code and message for ``err``; every failure exits 2 (130 when interrupted), none 1,
+    which ``check`` and ``verify`` keep for a finding."""
+    from provenance.errors import ProvenanceError
+
+    if was_interrupted(err):
+        return Failure(EXIT_INTERRUPTED, "interrupted")
+    if isinstance(err, CommandFailed):
+        return Failure(err.exit_code, err.message)
+    if isinstance(err, typer.Exit):
+        return Failure(err.exit_code, "")
+    if isinstance(err, typer.TyperException):  # a usage error (typer prints those it passes on)
+        return Failure(EXIT_ERROR, _one_line(err.format_message()))
+    if isinstance(err, ProvenanceError):
+        return Failure(EXIT_ERROR, _one_line(str(err)), err.source)
+    if isinstance(err, OSError):
+        filename = str(err.filename) if err.filename else None
+        return Failure(EXIT_ERROR, _one_line(_describe_os_error(err)), filename)
+    if isinstance(err, MemoryError):
+        return Failure(
+            EXIT_ERROR,
+            "out of memory: the input holds a record too large for this machine, or too many workers"
+            " hold one each; retry with a smaller --max-record-bytes or fewer --jobs",
+        )
+    if isinstance(err, RecursionError):
+        return Failure(
+            EXIT_ERROR,
+            "the input is nested too deeply to read (maximum recursion depth exceeded):"
+            " a JSON value nested thousands of levels deep, or a reader's bug",
+        )
+    return Failure(EXIT_ERROR, _one_line(f"internal error: {type(err).__name__}: {err}"), internal=True)
+
+
+def report_failure(failure: Failure, err: BaseException) -> None:
+    """Print ``failure`` on stderr: ``interrupted``, or ``error: ...`` (with a hint for a bug, and the
+    traceback where ``PROVENANCE_DEBUG`` is set)."""
+    if failure.code == EXIT_INTERRUPTED:
+        interrupts.STATE.reported = True
+        stderr.print(f"[red]{interrupts.MESSAGE}[/]")
+        return
+    if failure.internal and os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        stderr.print("".join(traceback.format_exception(err)), end="", markup=False, highlight=False)
+    if failure.message:
+        fail(failure.message)
+    if failure.internal:
+        say(
+            "[red]this is a bug in provenance: please report it with the command that gave it"
+            f" ({DEBUG_ENV}=1 prints the traceback)[/]"
+        )
 
 
 def handle_errors(func: F) -> F:
-    """Translate library errors into a one-line ``error: ...`` on stderr, never a traceback.
+    """Translate whatever a command raises into a one-line ``error: ...`` on stderr, never a traceback.
 
-    Every ``ProvenanceError`` (and ``OSError``, e.g. an unwritable output directory) exits 2;
-    Ctrl-C prints ``interrupted`` and exits 130.
+    Every failure exits 2 (``failure_of``); Ctrl-C prints ``interrupted`` and exits 130. Exits the
+    command chose, and typer's usage errors, pass through.
     """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from provenance.errors import ProvenanceError
-
         try:
             return func(*args, **kwargs)
-        except ProvenanceError as err:
-            raise fail(str(err)) from None
-        except OSError as err:
-            raise fail(_describe_os_error(err)) from None
-        except KeyboardInterrupt:
-            stderr.print("[red]interrupted[/]")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (SystemExit, GeneratorExit):
+            raise
+        except BaseException as err:
+            if _passes_through(err):
+                raise
+            failure = failure_of(err)
+            report_failure(failure, err)
+            raise typer.Exit(failure.code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _passes_through(err: BaseException) -> bool:
+    """An exit the command chose, or a usage error typer reports itself (with exit code 2)."""
+    if was_interrupted(err):
+        return False
+    return isinstance(err, typer.Exit) or (
+        isinstance(err, typer.TyperException) and getattr(err, "exit_code", None) == EXIT_ERROR
+    )
+
+
+def _one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
+    flat = " ".join(text.split()) or "(no message)"
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _describe_os_error(err: OSError) -> str:

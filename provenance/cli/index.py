@@ -190,10 +190,14 @@ def info(
     path: IndexPathArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print the description as JSON.")] = False,
     verify_checksums: Annotated[
-        bool, typer.Option("--verify-checksums", help="Also check every index file against its SHA-256.")
-    ] = False,
+        bool,
+        typer.Option(
+            "--verify-checksums/--no-verify-checksums",
+            help="Check every index file against its SHA-256 (exit 2 when one differs).",
+        ),
+    ] = True,
 ) -> None:
-    """Describe an index: its corpora, parameters and size (on stdout)."""
+    """Describe an index: its corpora, parameters and size (on stdout), once its files check out."""
     from provenance.api import index_info
 
     described = index_info(path, verify_checksums=verify_checksums)

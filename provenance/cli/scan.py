@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 MATCH_PANEL = "Matching"
 TOP_ITEMS = 10
+EVIDENCE_FILES = ("matches.parquet", "items.parquet", "manifest.json", "report.html")
+"""What a scan writes into --out, in the order the summary names them."""
 
 
 @handle_errors
@@ -46,7 +48,7 @@ def scan_command(
         typer.Option(
             "--out",
             "-o",
-            help="Directory for matches.parquet, items.parquet and manifest.json.",
+            help="Directory for matches.parquet, items.parquet, manifest.json and report.html.",
             show_default=False,
         ),
     ],
@@ -123,8 +125,8 @@ def _print_summary(result: ScanResult) -> None:
     counts = result.counts
     manifest_counts = result.manifest["counts"]
     say(
-        f"[green]scanned[/] {counts.records_read:,} records read:"
-        f" {counts.scanned:,} scanned, {counts.skipped:,} skipped"
+        f"[green]scan complete[/]: records read {counts.records_read:,}"
+        f" = {counts.scanned:,} scanned + {counts.skipped:,} skipped"
     )
     print_skipped(result.skipped, counts.skipped)
     say(
@@ -148,7 +150,8 @@ def _print_summary(result: ScanResult) -> None:
         f" {percent(shares['matched_record_share'])} of records"
         f" ({shares['matched_records']:,} of {shares['records_scanned']:,})"
     )
-    say(f"evidence written to {escape(str(result.out_dir))}/ (matches.parquet, items.parquet, manifest.json)")
+    written = [name for name in EVIDENCE_FILES if (result.out_dir / name).is_file()]
+    say(f"evidence written to {escape(str(result.out_dir))}/ ({', '.join(written)})")
 
 
 def _print_breakdown(kinds: list[str], licenses: list[str]) -> None:

@@ -198,19 +198,14 @@ def _write_tool_error_outputs(message: str, source: str | None, run: dict, outpu
     """The check could not run (exit 2): write every output it was asked for with a tool-error result,
     so that CI shows the failure where it shows findings (SARIF, JUnit, summary, JSON, lines).
 
-    Needs ``CheckReport.tool_error(message, source=...)``: a failed report holding the one error. Where
-    the library has none, or writing fails, nothing more is written; the error itself is reported
-    (exit 2) all the same.
+    Where writing fails, nothing more is written; the error itself is reported (exit 2) all the same.
     """
     if not outputs.any():
         return
     from provenance.api import CheckReport
 
-    tool_error = getattr(CheckReport, "tool_error", None)
-    if tool_error is None:
-        return
     try:
-        _write_outputs(tool_error(message, source=source), run, outputs)
+        _write_outputs(CheckReport.tool_error(message, source=source), run, outputs)
     except Exception as err:  # noqa: BLE001 - the check's own error is the one to report
         reason = escape(str(err) or type(err).__name__)
         say(f"[yellow]the tool-error outputs could not be written: {reason}[/]")
@@ -294,7 +289,9 @@ def _print_report(report: CheckReport, policy: Policy) -> None:
     verdict = "[bold green]check passed[/]" if report.passed else "[bold red]check failed[/]"
     say(
         f"{verdict} ({escape(policy.source or 'policy')}): {c['matches']:,} match(es),"
-        f" {c['violations']:,} violation(s), {c['warnings']:,} warning(s), {c['suppressed']:,} accepted"
+        f" {c['violations']:,} violation(s), {c['warnings']:,} warning(s), {c['suppressed']:,} accepted;"
+        f" records read {report.scan['records_read']:,} = {report.scan['records_scanned']:,} scanned"
+        f" + {report.scan['records_skipped']:,} skipped"
     )
 
 

@@ -53,7 +53,7 @@ def iter_json_lines(fh: TextIO) -> Iterator[JsonValue | JsonError]:
         try:
             yield JsonValue(number, _DECODER.decode(raw))
         except json.JSONDecodeError as err:
-            yield JsonError(number, f"invalid JSON: {err.msg} at column {err.colno}")
+            yield JsonError(number, f"invalid JSON: {err.msg.removesuffix(' at')} at column {err.colno}")
 
 
 def iter_json_document(fh: TextIO, *, prefix_until: str | None = None) -> Iterator[JsonValue | JsonError]:
@@ -185,4 +185,4 @@ class _Stream:
         """``err`` with a line and column in file terms."""
         line = self.line + self.buf.count("\n", self.pos, err.pos)
         column = err.pos - self.buf.rfind("\n", 0, err.pos)
-        return f"{err.msg} at line {line} column {column}"
+        return f"{err.msg.removesuffix(' at')} at line {line} column {column}"

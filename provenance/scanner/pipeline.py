@@ -24,7 +24,7 @@ from provenance.readers.blocks import BlockStream
 from provenance.readers.fastjsonl import BLOCK_BYTES
 from provenance.readers.records import SkippedRecord
 from provenance.report.files import prepare_report_writer, write_scan_report
-from provenance.report.model import tables_digest
+from provenance.report.model import REPORT_FILE, tables_digest
 from provenance.scanner.worker import (
     BatchOutput,
     ScanCounts,
@@ -262,6 +262,6 @@ def _scan(
             },
         }
         out_dir = Path(out)
-        write_scan_outputs(out_dir, matches, items, manifest)
+        write_scan_outputs(out_dir, matches, items, manifest, derived=(REPORT_FILE,))
         write_scan_report(out_dir, manifest, matches, items, match_rows, digest.result)
     return ScanResult(out_dir, matches, items, manifest, counts, tally.skipped)

@@ -82,11 +82,27 @@ def test_a_usage_error_is_reported_in_the_outputs_too(setup: dict, monkeypatch: 
     assert setup["outputs"]["--sarif"].is_file()
 
 
-def test_without_a_tool_error_report_the_failure_is_still_exit_2(setup: dict) -> None:
-    assert not hasattr(CheckReport, "tool_error") or pytest.skip("the library has tool_error: wired")
-    result = _check(setup)
+def test_the_real_tool_error_outputs_say_the_check_could_not_run(tmp_path: Path) -> None:
+    """No stand-ins: a check whose index is missing writes SARIF with an unsuccessful invocation,
+    JUnit with an error, JSON with the error and exit code 2."""
+    import json
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[policy]\ndeny = ["MIT"]\n', encoding="utf-8")
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"id": "a", "text": "some words"}\n', encoding="utf-8")
+    sarif, junit, report = tmp_path / "r.sarif", tmp_path / "r.xml", tmp_path / "r.json"
+    args = ["check", data, "--index", tmp_path / "no-index", "--policy", policy]
+    result = runner.invoke(
+        app, [str(a) for a in [*args, "--sarif", sarif, "--junit", junit, "--json", report]]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert not any(path.exists() for path in setup["outputs"].values())
+    invocation = json.loads(sarif.read_text())["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
+    assert "no-index" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    assert "<error" in junit.read_text() and "no-index" in junit.read_text()
+    written = json.loads(report.read_text())
+    assert written["exit_code"] == 2 and "no-index" in written["error"]["message"]
 
 
 def test_outputs_that_cannot_be_written_do_not_hide_the_error(

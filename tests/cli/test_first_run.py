@@ -59,11 +59,6 @@ def test_the_scan_summary_counts_clearly_and_names_every_file(world: dict[str, P
         assert name in written and (out / name).is_file(), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provenance/readers/jsonstream.py appends ' at column N' to json's own 'Invalid control"
-    " character at' / 'Unterminated string starting at': 'at at column' (issue 18, point 13)",
-)
 def test_messages_do_not_double_words(world: dict[str, Path]) -> None:
     result = invoke("scan", world["training"], "--index", world["index"], "--out", world["root"] / "o")
     assert not DOUBLED.search(result.stderr), DOUBLED.search(result.stderr)

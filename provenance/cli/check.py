@@ -31,6 +31,7 @@ from provenance.cli.common import (
     fail,
     failure_of,
     handle_errors,
+    out_dir,
     progress_bar,
     reader_options,
     say,
@@ -83,6 +84,7 @@ def check_command(
         typer.Option(
             "--out",
             "-o",
+            parser=out_dir,
             help="Keep the scan's evidence here (default: a temporary directory).",
             show_default=False,
         ),

@@ -157,6 +157,13 @@ class CommandFailed(typer.Exit):
         self.message = message
 
 
+def out_dir(value: str) -> Path:
+    """``--out``: a directory name, never empty (``Path("")`` would be the working directory)."""
+    if not value.strip():
+        raise typer.BadParameter("is empty: give the directory the evidence goes to")
+    return Path(value)
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> CommandFailed:
     """Print ``error: message`` in red on stderr and return the ``typer.Exit`` to raise."""
     stderr.print(f"[bold red]error:[/] [red]{escape(message)}[/]", soft_wrap=True)

@@ -21,6 +21,7 @@ from provenance.cli.common import (
     StrictOpt,
     TextFieldOpt,
     handle_errors,
+    out_dir,
     percent,
     print_skipped,
     progress_bar,
@@ -48,6 +49,7 @@ def scan_command(
         typer.Option(
             "--out",
             "-o",
+            parser=out_dir,
             help="Directory for matches.parquet, items.parquet, manifest.json and report.html.",
             show_default=False,
         ),

@@ -15,6 +15,7 @@ import pyarrow as pa
 from provenance.engines.interface import Engine, engine_for
 from provenance.engines.local import ForkedCall, paused_gc
 from provenance.engines.progress import ProgressCallback, ProgressUpdate, no_progress
+from provenance.errors import UsageError
 from provenance.evidence.files import items_found_table, write_scan_outputs
 from provenance.evidence.schema import EVIDENCE_SCHEMA_VERSION
 from provenance.index import Index
@@ -187,6 +188,28 @@ def scan(
         )
 
 
+def check_out_dir(out: str | Path, index: Path, inputs: Sequence[Path]) -> None:
+    """Refuse an evidence directory that is empty, or that is, holds or lies inside the index or an
+    input: writing the evidence there would replace the index's files, or the next scan of the
+    inputs would read this scan's evidence."""
+    if not str(out).strip():
+        raise UsageError("the output directory is empty: give the directory the evidence goes to")
+    target = Path(out).resolve()
+    for what, path in [("the index", index), *(("the input", p) for p in inputs)]:
+        place = Path(path).resolve()
+        relation = (
+            "is" if target == place
+            else "holds" if place.is_relative_to(target)
+            else "lies inside" if target.is_relative_to(place)
+            else None
+        )  # fmt: skip
+        if relation:
+            raise UsageError(
+                f"the output directory {out} {relation} {what} {path}: write the evidence elsewhere",
+                source=str(out),
+            )
+
+
 def _scan(
     inputs: Sequence[str | Path],
     index: str | Path,
@@ -202,6 +225,7 @@ def _scan(
     jobs = engine.jobs
     opened = Index.open(index, verify_checksums=False)
     sources = discover(inputs, reader_options)
+    check_out_dir(out, opened.path, [*map(Path, inputs), *(source.path for source in sources)])
     # SHA-256 of the index files and of the inputs, in a process forked now: it runs on the core
     # this one leaves idle while it starts up, not against the workers, and no thread is running
     # when they are forked. A corrupt index still fails the scan before any evidence is written.

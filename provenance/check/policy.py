@@ -373,17 +373,22 @@ class Baseline:
     def from_toml(cls, text: str, *, source: str | None = None) -> Baseline:
         """Parse baseline TOML text."""
         data = _parse_toml(text, source)
-        return _raise_or(lambda ck: _baseline_from(ck, data, ()), text, source)
+        return _raise_or(lambda ck: _baseline_from(ck, data, (), source), text, source)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Baseline:
         """Validate an already-parsed baseline document."""
-        return _raise_or(lambda ck: _baseline_from(ck, dict(data), ()), None, source)
+        return _raise_or(lambda ck: _baseline_from(ck, dict(data), (), source), None, source)
 
 
-def _baseline_from(ck: _Checker, data: dict, prefix: tuple[PathPart, ...]) -> Baseline:
+def _baseline_from(ck: _Checker, data: dict, prefix: tuple[PathPart, ...], source: str | None) -> Baseline:
     ck.table(data, prefix, ("accepted", "version"))
-    return Baseline(_accepted(ck, data, prefix))
+    return Baseline(_accepted(ck, data, prefix), source)
+
+
+def _own_accepted(entries: tuple[BaselineEntry, ...], source: str | None) -> Baseline:
+    """The policy's own ``[[accepted]]`` entries: named after the policy file only when there are any."""
+    return Baseline(entries, source if entries else None)
 
 
 def _accepted(ck: _Checker, data: dict, prefix: tuple[PathPart, ...]) -> tuple[BaselineEntry, ...]:
@@ -543,7 +548,7 @@ def _policy_from(ck: _Checker, data: Any, prefix: tuple[PathPart, ...], source: 
         strict=bool(ck.boolean(raw, "strict", path)),
         max_skipped_share=ck.number(raw, "max_skipped_share", path, 0, 1),
         baseline_file=_relative_to(baseline, source) if baseline else None,
-        accepted=Baseline(_accepted(ck, doc, prefix), source),
+        accepted=_own_accepted(_accepted(ck, doc, prefix), source),
         source=source,
     )
     if not ck.problems and not policy.rule_ids:

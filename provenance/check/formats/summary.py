@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from provenance.check.evaluate import TOOL_ERROR, CheckReport, Finding, ToolError
 from provenance.check.formats.common import RenderOptions, display_path, one_line
+from provenance.report.formats.markdown import code, escape
 
 MAX_BYTES = 1_000_000
 """Under GitHub's 1 MiB (1,048,576 bytes) step summary limit, with room to spare."""
@@ -16,14 +17,12 @@ TEXT_CHARS = 120
 
 
 def _cell(text: str, width: int | None = None) -> str:
-    flat = one_line(text)
-    if width is not None and len(flat) > width:
-        flat = flat[: width - 1] + "…"
-    return flat.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Untrusted text in a table cell or a sentence: one line, HTML and Markdown markup inert."""
+    return escape(one_line(text), width)
 
 
 def _finding_row(finding: Finding, options: RenderOptions) -> str:
-    place = f"`{_cell(display_path(finding.dataset_file, options.root))}:{finding.line}`"
+    place = code(f"{display_path(finding.dataset_file, options.root)}:{finding.line}")
     m = finding.match
     if m is None:
         return f"| {place} | `{finding.rule_id}` | | | {_cell(finding.message, TEXT_CHARS)} |"
@@ -60,10 +59,10 @@ def _document(report: CheckReport, rows: int, options: RenderOptions) -> str:
     lines = [
         f"## {verdict}",
         "",
-        f"Policy `{_cell(str(report.policy.get('source') or 'inline'))}`,"
-        f" index `{_cell(str(scan['index'].get('digest') or '')[:12])}`:"
+        f"Policy {code(str(report.policy.get('source') or 'inline'))},"
+        f" index {code(str(scan['index'].get('digest') or '')[:12])}:"
         f" {scan['records_scanned']:,} records scanned ({scan['records_skipped']:,} skipped),"
-        f" {counts['matches']:,} matches, {counts['considered']:,} counted, {counts['weak']:,} weak (warned),"
+        f" {counts['matches']:,} matches, {counts['considered']:,} counted, {counts['weak']:,} weak,"
         f" {counts['ignored'] + counts['ignored_weak']:,} ignored,"
         f" {counts['suppressed']:,} accepted by the baseline.",
         "",
@@ -91,9 +90,9 @@ def _error_document(error: ToolError, policy: dict, options: RenderOptions) -> s
     where = ""
     if error.source is not None:
         line = f":{error.line}" if error.line is not None else ""
-        where = f" `{_cell(display_path(error.source, options.root))}{line}`:"
+        where = f" {code(display_path(error.source, options.root) + line)}:"
     source = policy.get("source")
-    verdict = f"Policy `{_cell(str(source))}`: no verdict" if source else "No verdict"
+    verdict = f"Policy {code(str(source))}: no verdict" if source else "No verdict"
     return (
         "## ⚠️ provenance check could not run\n\n"
         f"{verdict}, exit 2 (`{TOOL_ERROR}`).\n\n"

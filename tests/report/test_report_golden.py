@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from golden_files import Volatile, assert_golden, json_with, svg_texts
+from golden_files import GOLDEN_DIR, Volatile, assert_golden, json_with, svg_texts
 from typer.testing import CliRunner
 
 from provenance.cli import app
@@ -93,3 +93,18 @@ def test_the_page_the_scan_writes_matches_its_golden_file(
     the order the scan holds them, where ``provenance report`` lists them sorted (as read back from
     ``manifest.json``); otherwise the same page."""
     assert_golden("scan-report.html", normalised("html", rendered["scan_html"], volatile))
+
+
+def test_the_parameters_read_the_same_in_both_pages_and_as_the_manifest_writes_them() -> None:
+    """The page the scan writes and ``report --format html`` list the same parameters, sorted, with
+    JSON values (``false``, ``null``), not Python's."""
+    rows = [
+        [
+            line
+            for line in (GOLDEN_DIR / name).read_text(encoding="utf-8").splitlines()
+            if "<th>scan: " in line
+        ]
+        for name in ("report.html", "scan-report.html")
+    ]
+    assert rows[0] == rows[1] and rows[0] == sorted(rows[0])
+    assert not any(">False<" in r or ">None<" in r or ">True<" in r for r in rows[0])

@@ -7,6 +7,7 @@ autoescaping; only item URLs with an ``http``/``https`` scheme become links.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,11 @@ def _view(match: dict) -> dict:
     }
 
 
+def shown_value(value: object) -> str:
+    """A parameter as its manifest writes it (``false``, ``null``, ``[]``), not as Python prints it."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 def render(report: Report, *, top: int = 500) -> str:
     """The HTML page for ``report`` showing the ``top`` strongest matches in full."""
     from provenance.report.formats.plots import all_plots
@@ -100,6 +106,7 @@ def render(report: Report, *, top: int = 500) -> str:
         custody=report.custody,
         manifest_sha256=report.manifest_file_sha256,
         pct=percent,
+        param=shown_value,
         version=__version__,
         schema_version=REPORT_SCHEMA_VERSION,
     )

@@ -157,8 +157,8 @@ from {{ run.started_at or "?" }} to {{ run.finished_at or "?" }}.</p>
 <tr><th>Shingles</th><td>{{ p.shingles.n }}-grams ({{ p.shingles.scheme }})</td></tr>
 <tr><th>MinHash / LSH</th><td>{{ p.minhash.num_perm }} permutations; {{ p.lsh.bands }} bands × {{ p.lsh.rows }} rows,
  threshold {{ p.lsh.threshold }}</td></tr>
-{% for k, v in s.parameters.scan.items() %}<tr><th>scan: {{ k }}</th><td>{{ v }}</td></tr>
-{% endfor %}{% for k, v in s.parameters.reader.items() %}<tr><th>reader: {{ k }}</th><td>{{ v }}</td></tr>
+{% for k, v in s.parameters.scan|dictsort %}<tr><th>scan: {{ k }}</th><td>{{ param(v) }}</td></tr>
+{% endfor %}{% for k, v in s.parameters.reader|dictsort %}<tr><th>reader: {{ k }}</th><td>{{ param(v) }}</td></tr>
 {% endfor %}</table>
 </section>
 

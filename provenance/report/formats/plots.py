@@ -2,12 +2,15 @@
 
 No pyplot and no global backend switch: each figure is a ``matplotlib.figure.Figure`` saved with
 the SVG backend, a fixed ``svg.hashsalt`` and no date in the metadata, so the same evidence gives
-the same bytes. Texts are drawn as paths (no font needed to view the report).
+the same bytes. Texts are ``<text>`` elements (``svg.fonttype: none``): the page's own font draws
+them. Each figure's element ids carry the figure's name, so that five inline SVGs in one page do
+not repeat an id (matplotlib names every figure's parts ``figure_1``, ``axes_1``, ...).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -168,15 +171,24 @@ def coverage(report: Report) -> str:
     return _svg(fig)
 
 
+_ID = re.compile(r'(\bid="|url\(#|xlink:href="#|href="#)([^"#)]+)')
+
+
+def own_ids(svg: str, name: str) -> str:
+    """``svg`` with every element id, and every reference to one, prefixed with ``name-``."""
+    return _ID.sub(lambda m: f"{m.group(1)}{name}-{m.group(2)}", svg)
+
+
 def all_plots(report: Report) -> dict[str, str]:
-    """Every figure of the HTML report, by name, as inline SVG."""
+    """Every figure of the HTML report, by name, as inline SVG with ids of its own."""
     import matplotlib
 
+    figures = {
+        "scores": scores,
+        "per_license": per_license,
+        "item_dates": item_dates,
+        "per_shard": per_shard,
+        "coverage": coverage,
+    }
     with matplotlib.rc_context(_RC):
-        return {
-            "scores": scores(report),
-            "per_license": per_license(report),
-            "item_dates": item_dates(report),
-            "per_shard": per_shard(report),
-            "coverage": coverage(report),
-        }
+        return {name: own_ids(draw(report), name.replace("_", "-")) for name, draw in figures.items()}

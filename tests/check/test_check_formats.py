@@ -96,10 +96,27 @@ def test_sarif_is_valid_and_points_at_file_and_line(
         text = result["message"]["text"]
         assert result["properties"]["license"] in text and result["properties"]["itemId"] in text
         assert result["properties"]["copiedText"][:40] in text
-        assert re.fullmatch(r"[0-9a-f]{32}", result["partialFingerprints"]["provenanceMatch/v1"])
+        assert re.fullmatch(r"[0-9a-f]{32}", result["partialFingerprints"]["provenanceMatch/v2"])
+    fingerprints = [r["partialFingerprints"]["provenanceMatch/v2"] for r in results]
+    assert len(set(fingerprints)) == len(fingerprints)  # one alert per result
+    helps = {r["help"]["text"] for r in run["tool"]["driver"]["rules"]}
+    assert all(h.endswith(f"({report.policy['source']}).") for h in helps)  # the policy applied, by name
+
     denied = [r for r in results if r["ruleId"] == "deny-license"]
     assert sorted(r["properties"]["datasetRow"] for r in denied) == list(PROPRIETARY_ROWS)
     assert {r["properties"]["license"] for r in denied} == {PROPRIETARY}
+
+
+def test_the_same_copy_in_two_files_or_under_two_rules_gets_two_fingerprints() -> None:
+    from dataclasses import replace
+
+    from provenance.check.evaluate import Finding, Level
+    from provenance.check.formats.sarif import _fingerprint
+
+    one = Finding("deny-license", Level.ERROR, "a.jsonl", 3, "m", None, "f" * 32)
+    assert len({_fingerprint(one), _fingerprint(replace(one, dataset_file="b.jsonl")),
+                _fingerprint(replace(one, rule_id="limit/x"))}) == 3  # fmt: skip
+    assert _fingerprint(replace(one, line=9)) == _fingerprint(one)  # a moved record keeps its alert
 
 
 def test_sarif_for_parquet_uses_row_plus_one(world: dict, sarif_schema: dict) -> None:

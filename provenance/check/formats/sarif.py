@@ -11,6 +11,7 @@ the records read, scanned and skipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -28,19 +29,27 @@ SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 MAX_RESULTS = 25_000
 """GitHub code scanning accepts at most this many results per run; the rest are counted."""
-FINGERPRINT_KEY = "provenanceMatch/v1"
+FINGERPRINT_KEY = "provenanceMatch/v2"
+"""v2: the rule, the dataset file and the (item, record) content; v1 was the content alone, so the
+same copy in two files, or under two rules, gave one fingerprint and GitHub could merge the alerts."""
 
 
-def _rule(rule_id: str, description: str) -> dict[str, Any]:
+def _rule(rule_id: str, description: str, policy: str) -> dict[str, Any]:
     return {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.replace("/", "-").split("-") if part),
         "shortDescription": {"text": description},
         "fullDescription": {"text": description},
-        "help": {"text": f"{description} Configured in the provenance policy (provenance.toml)."},
+        "help": {"text": f"{description} Configured in the provenance policy ({policy})."},
         "defaultConfiguration": {"level": "error"},
         "properties": {"tags": ["licence", "provenance", "dataset"]},
     }
+
+
+def _fingerprint(finding: Finding) -> str:
+    """Stable across runs (no line: a record moved within its file keeps it), distinct per rule and file."""
+    key = f"{finding.rule_id}\n{finding.dataset_file}\n{finding.fingerprint}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[str, Any]:
@@ -57,7 +66,7 @@ def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[s
                 }
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding)},
     }
     if finding.match is not None:
         m = finding.match
@@ -110,6 +119,7 @@ def sarif_log(report: CheckReport, options: RenderOptions) -> dict[str, Any]:
     """The SARIF log as a dict."""
     rule_ids = [o.rule_id for o in report.rules]
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    policy = str(report.policy.get("source") or "provenance.toml")
     findings = all_findings(report)
     results = [_result(f, index[f.rule_id], options) for f in findings[:MAX_RESULTS]]
     properties: dict[str, Any] = {
@@ -138,7 +148,7 @@ def sarif_log(report: CheckReport, options: RenderOptions) -> dict[str, Any]:
                         "name": "provenance",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "rules": [_rule(o.rule_id, o.description) for o in report.rules],
+                        "rules": [_rule(o.rule_id, o.description, policy) for o in report.rules],
                     }
                 },
                 "invocations": [_invocation(report, options)],

@@ -1,4 +1,4 @@
-"""Scan a training dataset against an index and write the evidence."""
+"""The scan pipeline: read the inputs, hand batches to the engine, write the evidence and the report."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The scan: stream a training dataset through candidate generation and exact verification."""
+"""The scan's worker: a batch of records through candidate search, exact comparison, evidence rows."""
 
 from __future__ import annotations
 

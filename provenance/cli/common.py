@@ -49,7 +49,8 @@ stdout = Console(highlight=False)
 # Kept in step with provenance.api.INPUT_FORMATS (tests check it); importing the readers here
 # would pull in pyarrow and slow down --help.
 FORMATS_HELP = (
-    "auto, x-archive, grailbird, twitter-v1, twitter-v2, jsonl, json, parquet, csv, tsv, text, text-file"
+    "auto, x-archive, grailbird, twitter-v1, twitter-v2, jsonl, json, parquet, arrow, hf-dataset, csv, tsv, "
+    "text, text-file"
 )
 
 INPUT_PANEL = "Input"

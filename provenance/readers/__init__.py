@@ -25,12 +25,14 @@ import zstandard
 from provenance.atomic import sha256_file
 from provenance.errors import InputError, UsageError
 from provenance.readers import fastjsonl
+from provenance.readers.arrow_ipc import read_arrow, read_hf_dataset
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import ReadItem
 from provenance.readers.delimited import read_delimited
 from provenance.readers.detect import archive_kind, detect_file_format
 from provenance.readers.generic import json_container, read_generic_json
 from provenance.readers.grailbird import read_grailbird
+from provenance.readers.hf_dataset import dataset_parts
 from provenance.readers.jsonstream import JsonSyntaxError
 from provenance.readers.parquet import read_parquet
 from provenance.readers.text import read_text_file, read_text_lines
@@ -62,6 +64,8 @@ _READERS: dict[str, Reader] = {
     "jsonl": read_generic_json,
     "json": read_generic_json,
     "parquet": read_parquet,
+    "arrow": read_arrow,
+    "hf-dataset": read_hf_dataset,
     "csv": read_delimited,
     "tsv": read_delimited,
     "text": read_text_lines,
@@ -234,6 +238,9 @@ def _expand_existing(path: Path, name: str, options: ReaderOptions, top: bool) -
     if not path.is_dir():
         concrete = fmt if fmt != "auto" else detect_file_format(path, name)
         yield InputSource(path, name, concrete, options.include_deleted)
+        return
+    if fmt in ("auto", "hf-dataset") and (parts := dataset_parts(path, name)) is not None:
+        yield from (InputSource(part, part_name, kind) for part, part_name, kind in parts)
         return
     kind = fmt if fmt in _ARCHIVE_FORMATS else archive_kind(path) if fmt == "auto" else None
     if kind:

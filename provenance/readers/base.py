@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.readers.archive_layout import grailbird_files, x_archive_files
+from provenance.readers.hf_dataset import dataset_files
 
 DEFAULT_TEXT_FIELDS: tuple[str, ...] = ("text", "content", "full_text", "tweet", "body")
 DEFAULT_ID_FIELDS: tuple[str, ...] = ("id", "id_str", "tweet_id", "doc_id", "uuid")
@@ -60,4 +61,6 @@ class InputSource:
             return x_archive_files(self.path, include_deleted=self.include_deleted)
         if self.format == "grailbird" and self.path.is_dir():
             return grailbird_files(self.path)
+        if self.format == "hf-dataset" and self.path.is_dir():
+            return dataset_files(self.path, self.name)
         return [self.path]

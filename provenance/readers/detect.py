@@ -12,6 +12,7 @@ from typing import Any
 
 from provenance.errors import InputError
 from provenance.readers.archive_fs import zip_prefix
+from provenance.readers.arrow_ipc import has_file_magic
 from provenance.readers.base import InputSource
 from provenance.readers.compression import strip_compression
 from provenance.readers.generic import JSONL_SUFFIXES, iter_values
@@ -28,6 +29,10 @@ _X_MARKERS: tuple[str, ...] = (
 _SUFFIX_FORMATS: dict[str, str] = {
     ".parquet": "parquet",
     ".pq": "parquet",
+    ".arrow": "arrow",
+    ".arrows": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
     ".csv": "csv",
     ".tsv": "tsv",
     ".tab": "tsv",
@@ -69,6 +74,8 @@ def detect_file_format(path: Path, name: str) -> str:
         return "x-archive"
     if _GRAILBIRD_JS.match(inner):
         return "grailbird"
+    if has_file_magic(path):
+        return "arrow"
     raise InputError("cannot tell the format from the file name; use --format", source=name)
 
 

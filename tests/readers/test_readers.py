@@ -189,7 +189,7 @@ def test_fixture_planted_ground_truth_is_consistent() -> None:
 
 
 def test_formats_tuple() -> None:
-    assert FORMATS[0] == "auto" and "text-file" in FORMATS and len(FORMATS) == 12
+    assert FORMATS[0] == "auto" and "text-file" in FORMATS and len(FORMATS) == 14
 
 
 def test_missing_path_names_it(tmp_path: Path) -> None:

@@ -194,7 +194,7 @@ def _problem(manifest: dict) -> str | None:
             return f"corpora[{n}] has no name"
         if not isinstance(corpus.get("license"), str):
             return f"corpus {corpus['name']!r}: license is not a string"
-        for key in ("indexed", "records_read", "skipped", "duplicates"):
+        for key in ("indexed", "records_read", "skipped", "duplicates", "ids_qualified"):
             if key in corpus and not _count(corpus[key]):
                 return f"corpus {corpus['name']!r}: {key} is not a count"
         named = corpus.get("segments")

@@ -224,6 +224,7 @@ def _ingest(
             "duplicates": counts.duplicates,
             "skipped": counts.skipped,
             "ids_qualified": counts.ids_qualified,
+            "shared_items": counts.shared_items,
             "segments": [segment_id],
             "built_at": _now(),
         }
@@ -385,6 +386,7 @@ def index_info(index: str | Path, verify_checksums: bool = False) -> dict:
                 "duplicates",
                 "skipped",
                 "ids_qualified",
+                "shared_items",
                 "built_at",
             )
         }

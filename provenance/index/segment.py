@@ -8,7 +8,9 @@ Files in a segment directory (all written once, never modified):
 - ``shingle_keys.npy`` / ``shingle_items.npy``: uint64 / uint32 postings of every distinct
   (shingle, item) pair, sorted by shingle hash: the anchors of containment search.
 - ``item_shingles.npy``: int32 number of distinct shingles of each item.
-- ``duplicates.parquet`` and ``skipped.parquet``: the records that were read but not indexed.
+- ``duplicates.parquet`` and ``skipped.parquet``: the records that were read but not indexed. A
+  duplicate names the corpus that read it and the content hash of the item it repeats: the item is
+  held by that corpus too, under its licence (``holdings.py``).
 
 Arrays are ``.npy`` files opened memory-mapped, so opening costs no parsing. The MinHash signatures
 themselves are not kept: the LSH band keys are all a lookup reads, and the texts they come from are in
@@ -63,6 +65,7 @@ ITEMS_SCHEMA = pa.schema(
 DUPLICATES_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
+        pa.field("corpus", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("position", pa.int64(), nullable=False),
         pa.field("content_hash", pa.string(), nullable=False),
@@ -204,6 +207,9 @@ class SegmentCounts:
     skipped: int = 0
     ids_qualified: int = 0
     """Indexed records whose id already named another text of the corpus (``qualified_id``)."""
+    shared_items: int = 0
+    """Items of earlier corpora whose text this corpus read too (its duplicates of them): the
+    corpus holds them as well."""
 
 
 def index_analysis(texts: list[str], params: IndexParams) -> TextAnalysis:
@@ -236,6 +242,11 @@ class SegmentBuilder:
         self.corpus = corpus
         self.params = params
         self.seen = seen
+        """The content hashes of the items already in the index (and their ids); not changed."""
+        self._own: dict[str, str] = {}
+        """The content hashes of this corpus's items (and their ids)."""
+        self._shared: set[str] = set()
+        """The content hashes of the items of earlier corpora that this corpus read too."""
         self.counts = SegmentCounts()
         self._items_writer = pq.ParquetWriter(
             workdir / "items.parquet", ITEMS_SCHEMA, compression="zstd", use_dictionary=_DICTIONARY_COLUMNS
@@ -280,14 +291,18 @@ class SegmentBuilder:
             if digest is None:
                 dropped.append((i, None))
                 continue
-            first = self.seen.get(digest)
+            first = self._own.get(digest)
+            if first is None:
+                first = self.seen.get(digest)
+                if first is not None:
+                    self._shared.add(digest)
             if first is not None:
                 dropped.append((i, first))
                 continue
             if ids[i] in self._ids:
                 ids[i], renamed = self._qualify(records, i, ids[i]), True
             self._ids.add(ids[i])
-            self.seen[digest] = ids[i]
+            self._own[digest] = ids[i]
             kept.append(i)
             digests.append(digest)
         if dropped:
@@ -297,6 +312,7 @@ class SegmentBuilder:
                 index = records.schema.get_field_index("id")
                 records = records.set_column(index, "id", pa.array(ids, type=pa.string()))
             self._index(records, digests, analysis, kept)
+        self.counts.shared_items = len(self._shared)
         checkpoint("batch")
 
     def _qualify(self, records: pa.Table, row: int, record_id: str) -> str:
@@ -328,6 +344,7 @@ class SegmentBuilder:
             self._duplicates.append(
                 {
                     "id": row["id"],
+                    "corpus": self.corpus.name,
                     "source": row["source"],
                     "position": row["position"],
                     "content_hash": analysis.digests[i],

@@ -179,3 +179,28 @@ def test_evidence_written_before_the_holdings_loads_as_held_by_its_corpus(
         ["Open Owner"],
     )
     assert evidence.items.column("licenses").to_pylist()[0] == ["CC-BY-4.0"]
+
+
+def test_holdings_of_three_corpora_survive_compaction(tmp_path: Path) -> None:
+    texts = tweets(6, seed=3)
+    corpora = [
+        (CorpusInfo("a", "MIT", owner="Ann"), texts[:4] + texts[:1]),  # a repeat of its own text
+        (CorpusInfo("b", "CC0-1.0"), texts[1:3]),
+        (CorpusInfo("c", "MIT", owner="Cy"), texts[2:6]),
+    ]
+    for n, (corpus, rows) in enumerate(corpora):
+        source = write_jsonl(
+            tmp_path / f"{corpus.name}.jsonl", [{**r, "id": f"{corpus.name}{i}"} for i, r in enumerate(rows)]
+        )
+        (add_to_index if n else build_index)([source], tmp_path / "idx", corpus)
+    expected = {
+        1: Holding(("CC0-1.0", "MIT"), ("a", "b"), ("Ann",)),
+        2: Holding(("CC0-1.0", "MIT"), ("a", "b", "c"), ("Ann", "Cy")),
+        3: Holding(("MIT",), ("a", "c"), ("Ann", "Cy")),
+    }
+    for _ in range(2):
+        holdings = Holdings.of(Index.open(tmp_path / "idx"))
+        assert holdings.shared == expected
+        assert holdings.holding(0, "a") == Holding(("MIT",), ("a",), ("Ann",))
+        assert holdings.holding(4, "c") == Holding(("MIT",), ("c",), ("Cy",))
+        compact_index(tmp_path / "idx")

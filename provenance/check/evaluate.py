@@ -11,6 +11,9 @@ directory) and returns a ``CheckReport`` that knows its own verdict. Matches go 
 4. the rules: ``deny-license``, ``allow-license``, each ``limit/<name>``, under ``strict``
    ``no-skipped-records``, and ``skipped-share`` (the share of records skipped unread, against the
    policy's ``max_skipped_share``: reported when the policy sets it or when records were skipped).
+   A match is judged against every licence its text is held under (``licenses``: each corpus that
+   read it): ``deny-license`` fails it when any is denied, ``allow-license`` passes it when any is
+   allowed, a limit counts it when any licence and any corpus are in its scope.
 """
 
 from __future__ import annotations
@@ -69,6 +72,10 @@ def shorten(text: str, width: int = COPIED_TEXT_CHARS) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+_NOT_COLUMNS = frozenset(("licenses", "corpora", "copied_text"))
+"""``MatchRef`` fields that are not a row's values as they are."""
+
+
 @dataclass(frozen=True)
 class MatchRef:
     """The parts of a match row that a finding needs."""
@@ -76,6 +83,10 @@ class MatchRef:
     item_id: str
     corpus: str
     license: str
+    licenses: tuple[str, ...]
+    """Every licence the item's text is held under (``license`` among them), sorted."""
+    corpora: tuple[str, ...]
+    """Every corpus that holds the item's text (``corpus`` among them), sorted."""
     kind: str
     dataset_file: str
     dataset_row: int
@@ -95,10 +106,17 @@ class MatchRef:
         start = max(0, row["doc_start"] - row["snippet_start"])
         end = max(start, row["doc_end"] - row["snippet_start"])
         copied = row["snippet"][start:end] or row["licensed_text"]
+        held = {"licenses": tuple(row["licenses"]), "corpora": tuple(row["corpora"])}
         return cls(
-            **{name: row[name] for name in cls.__dataclass_fields__ if name != "copied_text"},
+            **{name: row[name] for name in cls.__dataclass_fields__ if name not in _NOT_COLUMNS},
+            **held,
             copied_text=shorten(copied),
         )
+
+    @property
+    def shared(self) -> bool:
+        """Whether the item's text is held by more than its own corpus."""
+        return len(self.corpora) > 1
 
     @property
     def line(self) -> int:
@@ -299,15 +317,23 @@ def _is_weak(policy: Policy, m: MatchRef) -> bool:
 
 
 def _in_scope(limit: Limit, m: MatchRef) -> bool:
-    by_license = not limit.licenses or any(licenses.matches(p, m.license) for p in limit.licenses)
-    by_corpus = not limit.corpora or any(fnmatchcase(m.corpus, p) for p in limit.corpora)
+    """Whether a limit counts the match: one of the licences its text is held under matches one of
+    the limit's, and one of the corpora that hold it one of the limit's corpora."""
+    by_license = not limit.licenses or any(
+        licenses.matches(p, lic) for p in limit.licenses for lic in m.licenses
+    )
+    by_corpus = not limit.corpora or any(fnmatchcase(name, p) for p in limit.corpora for name in m.corpora)
     return by_license and by_corpus
 
 
 def _describe_match(m: MatchRef) -> str:
     where = f"record {m.dataset_row}" + (f" (id {m.dataset_doc_id})" if m.dataset_doc_id else "")
+    held = m.license
+    if m.shared:
+        corpora = ", ".join(map(repr, m.corpora))
+        held += f"; its text is held by corpora {corpora} under {', '.join(m.licenses)}"
     return (
-        f"item {m.item_id} of corpus {m.corpus!r} ({m.license}) {m.kind.replace('_', '-')} in {where},"
+        f"item {m.item_id} of corpus {m.corpus!r} ({held}) {m.kind.replace('_', '-')} in {where},"
         f' containment {m.containment:.2f}: "{m.copied_text}"'
     )
 
@@ -382,18 +408,29 @@ def _license_rule(
 
 
 def _deny_reason(policy: Policy) -> Reason:
+    """A match violates ``deny`` when ANY licence its text is held under is denied: a rights holder
+    who denies their licence means every copy of their text, whoever else also holds it."""
+
     def reason(m: MatchRef) -> str | None:
-        pattern = licenses.denied_by(policy.deny, m.license)
-        return f"licence denied by {pattern!r}" if pattern else None
+        for lic in m.licenses:
+            pattern = licenses.denied_by(policy.deny, lic)
+            if pattern:
+                named = f" {lic}" if m.shared else ""
+                return f"licence{named} denied by {pattern!r}"
+        return None
 
     return reason
 
 
 def _allow_reason(policy: Policy) -> Reason:
+    """A match satisfies ``allow`` when ANY licence its text is held under is allowed: the text is
+    available under that licence (a licence that must not be relied on at all belongs in ``deny``)."""
     allowed = policy.allow or ()
 
     def reason(m: MatchRef) -> str | None:
-        return None if licenses.allowed(allowed, m.license) else "licence not in the allow list"
+        if any(licenses.allowed(allowed, lic) for lic in m.licenses):
+            return None
+        return "no licence of its text in the allow list" if m.shared else "licence not in the allow list"
 
     return reason
 

@@ -218,8 +218,9 @@ def _corpus_check(pattern: str) -> str | None:
 class Limit:
     """At most so many matched items, matches, or so large a share of the dataset, for a scope.
 
-    The scope is the matches whose licence matches one of ``licenses`` and whose corpus matches one
-    of ``corpora`` (fnmatch patterns; an empty tuple matches everything).
+    The scope is the matches with a licence that matches one of ``licenses`` and a corpus that
+    matches one of ``corpora`` (fnmatch patterns; an empty tuple matches everything), among all the
+    licences and corpora that hold the match's text.
     """
 
     name: str
@@ -421,9 +422,13 @@ class Policy:
     """What a dataset release may contain. Every threshold filters matches before the rules run."""
 
     deny: tuple[str, ...] = ()
-    """Licence patterns no match may carry (rule ``deny-license``)."""
+    """Licence patterns no match may carry (rule ``deny-license``): a match whose text is held under
+    several licences (its ``licenses``: several corpora read it) violates when ANY of them is denied,
+    as a rights holder denying their licence means every copy of their text."""
     allow: tuple[str, ...] | None = None
-    """When set, every match's licence must be covered by these patterns (rule ``allow-license``)."""
+    """When set, every match must carry a licence covered by these patterns (rule ``allow-license``):
+    for a text held under several licences, ANY one allowed is enough (one licence to a text is
+    enough to use it); a licence that must not be relied on belongs in ``deny``, which wins."""
     kinds: tuple[str, ...] = KINDS
     """Match kinds considered; others are ignored."""
     min_containment: float = 0.0

@@ -92,6 +92,19 @@ def _print_build_summary(verb: str, result: BuildResult) -> None:
         f"  records read {counts.records_read:,} = {counts.indexed:,} indexed"
         f" + {counts.duplicates:,} duplicates + {counts.skipped:,} skipped"
     )
+    if counts.shared_items:
+        say(
+            f"  {counts.shared_items:,} of the duplicates are items of earlier corpora: the corpus holds"
+            " them too, and their matches carry its licence as well"
+        )
+    if counts.ids_qualified:
+        examples = [f"{escape(read)} -> {escape(given)}" for read, given in result.qualified]
+        if counts.ids_qualified > len(examples):
+            examples.append("...")
+        say(
+            f"  [yellow]{counts.ids_qualified:,} record id(s) already named another text of the corpus[/]:"
+            f" indexed as ID@FILE:POSITION ({', '.join(examples)})"
+        )
     print_skipped(result.skipped, counts.skipped)
     say(f"  took {result.seconds:.2f} s")
 

@@ -143,7 +143,7 @@ def _print_summary(result: ScanResult) -> None:
         f" of {manifest_counts['items_found']:,} licensed item(s)"
     )
     if matches.num_rows:
-        _print_breakdown(matches.column("kind").to_pylist(), matches.column("license").to_pylist())
+        _print_breakdown(matches.column("kind").to_pylist(), matches.column("licenses").to_pylist())
         _print_top_items(result)
     shares = result.manifest["shares"]
     say(
@@ -156,7 +156,8 @@ def _print_summary(result: ScanResult) -> None:
     say(f"evidence written to {escape(str(result.out_dir))}/ ({', '.join(written)})")
 
 
-def _print_breakdown(kinds: list[str], licenses: list[str]) -> None:
+def _print_breakdown(kinds: list[str], licenses: list[list[str]]) -> None:
+    """Matches by kind, and by licence: a match counts under every licence its item is held under."""
     table = Table(show_header=True, box=None, padding=(0, 2))
     table.add_column("by kind")
     table.add_column("matches", justify="right")
@@ -164,7 +165,7 @@ def _print_breakdown(kinds: list[str], licenses: list[str]) -> None:
         table.add_row(escape(kind), f"{n:,}")
     table.add_section()
     table.add_row("[bold]by licence[/]", "")
-    for license, n in Counter(licenses).most_common():
+    for license, n in Counter(lic for held in licenses for lic in held).most_common():
         table.add_row(escape(license), f"{n:,}")
     stderr.print(table)
 

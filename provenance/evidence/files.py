@@ -42,6 +42,7 @@ def items_found_table(matches: pa.Table) -> pa.Table:
     kind = by_place.column("kind")
     counts = pa.table(
         {
+            "row": pa.array(range(by_place.num_rows), type=pa.int64()),
             "corpus": by_place.column("corpus"),
             "item_id": by_place.column("item_id"),
             "license": by_place.column("license"),
@@ -58,6 +59,7 @@ def items_found_table(matches: pa.Table) -> pa.Table:
         counts.group_by(["corpus", "item_id"], use_threads=False)
         .aggregate(
             [
+                ("row", "min"),
                 ("license", "first"),
                 ("item_id", "count"),
                 ("near_duplicate", "sum"),
@@ -79,11 +81,14 @@ def items_found_table(matches: pa.Table) -> pa.Table:
         .aggregate([("dataset_file", "list")])
         .sort_by(_ITEM_KEYS)
     )
+    first = found["row_min"]  # the holdings are lists, which "first" does not aggregate
     return pa.table(
         [
             found["item_id"],
             found["corpus"],
             found["license_first"],
+            by_place.column("licenses").take(first),
+            by_place.column("corpora").take(first),
             found["item_id_count"],
             found["near_duplicate_sum"],
             found["contained_sum"],

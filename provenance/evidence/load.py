@@ -119,6 +119,21 @@ def check_scan_manifest(manifest: Any, path: str | Path) -> None:
         )
 
 
+def with_holdings(table: pa.Table) -> pa.Table:
+    """``table`` with the holding columns (``licenses``, ``corpora`` and, for matches, ``owners``)
+    that evidence written before they existed lacks: each item held by its own corpus alone, as
+    the index of such a scan recorded no other."""
+    single = {"licenses": "license", "corpora": "corpus", "owners": "owner"}
+    for name, column in single.items():
+        if name in table.column_names or column not in table.column_names:
+            continue
+        values = table[column].to_pylist()
+        lists = pa.array([[v] if v is not None else [] for v in values], type=pa.list_(pa.string()))
+        at = table.column_names.index(column) + 1
+        table = table.add_column(at, pa.field(name, lists.type, nullable=False), lists)
+    return table
+
+
 def _read_table(out: Path, name: str, schema: pa.Schema, recorded: Any) -> pa.Table:
     """The table ``name``, read from disk once: hashed and parsed from the same mapped bytes, checked
     against the manifest's ``outputs`` (``recorded``) unless that is ``None``. A table that is not
@@ -135,6 +150,7 @@ def _read_table(out: Path, name: str, schema: pa.Schema, recorded: Any) -> pa.Ta
     except (pa.ArrowException, OSError) as err:
         reason = str(err).removeprefix("Could not open Parquet input source '<Buffer>': ")
         raise EvidenceError(f"not a readable Parquet file ({reason})", source=path.as_posix()) from None
+    table = with_holdings(table)
     missing = [column for column in schema.names if column not in table.column_names]
     if missing:
         raise EvidenceError(

@@ -17,6 +17,7 @@ from provenance.errors import InputError
 from provenance.evidence.files import ITEMS_FILE, MATCHES_FILE
 from provenance.evidence.load import load_scan_dir
 from provenance.index import Index
+from provenance.index.holdings import Holding, Holdings
 from provenance.readers import ReaderOptions, discover, read_source
 from provenance.readers.records import Record
 from provenance.scanner.compare import analyse, compare
@@ -122,6 +123,19 @@ def _check_match(
             report.problems.append(f"{where}: {name} is {row[name]} in the report, {value} measured")
 
 
+def _check_holding(row: dict, item: dict, held: Holding, report: VerifyReport) -> None:
+    """The licence and owner of the match are its item's, and its licences, corpora and owners are
+    those the item is held under in the index."""
+    where = f"match {row['dataset_file']} row {row['dataset_row']} / item {row['item_id']}"
+    for name in ("license", "owner"):
+        if row[name] != item[name]:
+            report.problems.append(f"{where}: {name} is {row[name]} in the report, {item[name]} in the index")
+    for name in ("licenses", "corpora", "owners"):
+        indexed = list(getattr(held, name))
+        if list(row[name]) != indexed:
+            report.problems.append(f"{where}: {name} are {row[name]} in the report, {indexed} in the index")
+
+
 def verify_scan(out: str | Path) -> VerifyReport:
     """Recompute every match of the scan in ``out`` from the raw index and training files."""
     # The tables' SHA-256 are compared here, as differences (``_check_outputs``), not refused.
@@ -146,12 +160,18 @@ def verify_scan(out: str | Path) -> VerifyReport:
     except InputError as err:
         report.problems.append(f"re-reading the scanned files failed: {err}")
         return report
-    items = index.items(["corpus", "id", "text"]).to_pylist()
-    texts = {(i["corpus"], i["id"]): i["text"] for i in items}
+    items = index.items(["corpus", "id", "license", "owner", "text", "content_hash"])
+    keys = zip(items["corpus"].to_pylist(), items["id"].to_pylist(), strict=True)
+    numbers = {key: number for number, key in enumerate(keys)}
+    holdings = Holdings.of(index, items)
     n = index.params.shingles.n
     for row in matches:
         record = records.get((row["dataset_file"], row["dataset_row"]))
-        _check_match(row, record, texts.get((row["corpus"], row["item_id"])), n, index, report)
+        number = numbers.get((row["corpus"], row["item_id"]))
+        item = None if number is None else items.slice(number, 1).to_pylist()[0]
+        _check_match(row, record, None if item is None else item["text"], n, index, report)
+        if item is not None:
+            _check_holding(row, item, holdings.holding(number, row["corpus"]), report)
         report.checked += 1
     _check_counts(manifest["counts"], report)
     if not (out_dir / ITEMS_FILE).is_file():

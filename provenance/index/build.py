@@ -70,6 +70,8 @@ class BuildResult:
     counts: SegmentCounts
     skipped: list[SkippedRecord] = field(default_factory=list)
     seconds: float = 0.0
+    qualified: list[tuple[str, str]] = field(default_factory=list)
+    """Examples of the ids qualified (``counts.ids_qualified`` in all): (id as read, id given)."""
 
 
 def _now() -> str:
@@ -221,12 +223,15 @@ def _ingest(
             "indexed": counts.indexed,
             "duplicates": counts.duplicates,
             "skipped": counts.skipped,
+            "ids_qualified": counts.ids_qualified,
+            "shared_items": counts.shared_items,
             "segments": [segment_id],
             "built_at": _now(),
         }
     )
     commit_manifest(index_dir, manifest)
-    return BuildResult(index_dir, corpus.name, counts, builder.skipped, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return BuildResult(index_dir, corpus.name, counts, builder.skipped, seconds, builder.qualified)
 
 
 def build_index(
@@ -380,6 +385,8 @@ def index_info(index: str | Path, verify_checksums: bool = False) -> dict:
                 "indexed",
                 "duplicates",
                 "skipped",
+                "ids_qualified",
+                "shared_items",
                 "built_at",
             )
         }

@@ -8,7 +8,9 @@ Files in a segment directory (all written once, never modified):
 - ``shingle_keys.npy`` / ``shingle_items.npy``: uint64 / uint32 postings of every distinct
   (shingle, item) pair, sorted by shingle hash: the anchors of containment search.
 - ``item_shingles.npy``: int32 number of distinct shingles of each item.
-- ``duplicates.parquet`` and ``skipped.parquet``: the records that were read but not indexed.
+- ``duplicates.parquet`` and ``skipped.parquet``: the records that were read but not indexed. A
+  duplicate names the corpus that read it and the content hash of the item it repeats: the item is
+  held by that corpus too, under its licence (``holdings.py``).
 
 Arrays are ``.npy`` files opened memory-mapped, so opening costs no parsing. The MinHash signatures
 themselves are not kept: the LSH band keys are all a lookup reads, and the texts they come from are in
@@ -32,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from provenance.atomic import checkpoint, sha256_file
+from provenance.errors import InputError
 from provenance.index.params import CorpusInfo, IndexParams
 from provenance.readers.fastjsonl import BlockColumns
 from provenance.readers.records import Record, SkippedRecord
@@ -62,6 +65,7 @@ ITEMS_SCHEMA = pa.schema(
 DUPLICATES_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
+        pa.field("corpus", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("position", pa.int64(), nullable=False),
         pa.field("content_hash", pa.string(), nullable=False),
@@ -201,6 +205,11 @@ class SegmentCounts:
     indexed: int = 0
     duplicates: int = 0
     skipped: int = 0
+    ids_qualified: int = 0
+    """Indexed records whose id already named another text of the corpus (``qualified_id``)."""
+    shared_items: int = 0
+    """Items of earlier corpora whose text this corpus read too (its duplicates of them): the
+    corpus holds them as well."""
 
 
 def index_analysis(texts: list[str], params: IndexParams) -> TextAnalysis:
@@ -210,14 +219,34 @@ def index_analysis(texts: list[str], params: IndexParams) -> TextAnalysis:
     return analyse_texts(texts, params, shingles=False, distinct=True, normalised=True, band_keys=True)
 
 
+QUALIFIED_ID_EXAMPLES = 5
+"""Qualified ids a builder keeps as examples for the summary (``SegmentBuilder.qualified``)."""
+
+
+def qualified_id(record_id: str, source: str, position: int) -> str:
+    """The id of an item whose id as read already names another text of its corpus:
+    ``<id>@<source>:<position>`` (position from 0), the id qualified by the record's place."""
+    return f"{record_id}@{source}:{position}"
+
+
 class SegmentBuilder:
-    """Accumulates items batch by batch and writes a segment directory."""
+    """Accumulates items batch by batch and writes a segment directory.
+
+    Item ids are unique within the segment's corpus: an item whose id as read already names another
+    (different) text of the corpus is given ``qualified_id``; a record with the text of an item
+    already indexed is a duplicate of it, whatever its id.
+    """
 
     def __init__(self, workdir: Path, corpus: CorpusInfo, params: IndexParams, seen: dict[str, str]) -> None:
         self.workdir = workdir
         self.corpus = corpus
         self.params = params
         self.seen = seen
+        """The content hashes of the items already in the index (and their ids); not changed."""
+        self._own: dict[str, str] = {}
+        """The content hashes of this corpus's items (and their ids)."""
+        self._shared: set[str] = set()
+        """The content hashes of the items of earlier corpora that this corpus read too."""
         self.counts = SegmentCounts()
         self._items_writer = pq.ParquetWriter(
             workdir / "items.parquet", ITEMS_SCHEMA, compression="zstd", use_dictionary=_DICTIONARY_COLUMNS
@@ -228,8 +257,12 @@ class SegmentBuilder:
         self._posting_items: list[np.ndarray] = []
         self._item_shingles: list[np.ndarray] = []
         self._duplicates: list[dict] = []
+        self._ids: set[str] = set()
+        """The ids of this corpus's items so far."""
         self.skipped: list[SkippedRecord] = []
         """Every record read but not indexed, in the order met."""
+        self.qualified: list[tuple[str, str]] = []
+        """The first ``QUALIFIED_ID_EXAMPLES`` qualified ids: (id as read, id given)."""
 
     def skip(self, skipped: SkippedRecord) -> None:
         """Record a record that could not be read."""
@@ -253,22 +286,50 @@ class SegmentBuilder:
         kept: list[int] = []
         digests: list[str] = []
         dropped: list[tuple[int, str | None]] = []
+        renamed = False
         for i, digest in enumerate(analysis.digests):
             if digest is None:
                 dropped.append((i, None))
                 continue
-            first = self.seen.get(digest)
+            first = self._own.get(digest)
+            if first is None:
+                first = self.seen.get(digest)
+                if first is not None:
+                    self._shared.add(digest)
             if first is not None:
                 dropped.append((i, first))
                 continue
-            self.seen[digest] = ids[i]
+            if ids[i] in self._ids:
+                ids[i], renamed = self._qualify(records, i, ids[i]), True
+            self._ids.add(ids[i])
+            self._own[digest] = ids[i]
             kept.append(i)
             digests.append(digest)
         if dropped:
             self._drop(records, analysis, dropped)
         if kept:
+            if renamed:
+                index = records.schema.get_field_index("id")
+                records = records.set_column(index, "id", pa.array(ids, type=pa.string()))
             self._index(records, digests, analysis, kept)
+        self.counts.shared_items = len(self._shared)
         checkpoint("batch")
+
+    def _qualify(self, records: pa.Table, row: int, record_id: str) -> str:
+        """``qualified_id`` of row ``row``, whose id ``record_id`` already names another text of the
+        corpus; refused where that is taken too (an id as read that is another's qualified id)."""
+        source, position = records.column("source")[row].as_py(), records.column("position")[row].as_py()
+        given = qualified_id(record_id, source, position)
+        if given in self._ids:
+            raise InputError(
+                f"record {position}: its id {record_id!r} already names another text of the corpus, and so"
+                f" does {given!r}; ids must be unique within a corpus: name a unique field with --id-field",
+                source=source,
+            )
+        self.counts.ids_qualified += 1
+        if len(self.qualified) < QUALIFIED_ID_EXAMPLES:
+            self.qualified.append((record_id, given))
+        return given
 
     def _drop(self, records: pa.Table, analysis: TextAnalysis, dropped: list[tuple[int, str | None]]) -> None:
         """Account for the rows not indexed: empty after normalisation, or a duplicate of an item."""
@@ -283,6 +344,7 @@ class SegmentBuilder:
             self._duplicates.append(
                 {
                     "id": row["id"],
+                    "corpus": self.corpus.name,
                     "source": row["source"],
                     "position": row["position"],
                     "content_hash": analysis.digests[i],

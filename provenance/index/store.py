@@ -36,8 +36,10 @@ from provenance.index.segment import ARRAY_FILES, Segment
 from provenance.version import __version__
 
 FORMAT_NAME = "provenance-index"
-FORMAT_VERSION = 3
-"""3: the manifest carries ``manifest_sha256``, the SHA-256 of its own canonical JSON without it."""
+FORMAT_VERSION = 4
+"""3: the manifest carries ``manifest_sha256``, the SHA-256 of its own canonical JSON without it.
+4: ``duplicates.parquet`` names the corpus of each duplicate (an item is held by every corpus that
+read its text) and a corpus counts its ``ids_qualified`` and ``shared_items``."""
 SEAL = "manifest_sha256"
 MANIFEST = "manifest.json"
 SEGMENT_FILES = ("items.parquet", *ARRAY_FILES, "duplicates.parquet", "skipped.parquet")
@@ -194,7 +196,7 @@ def _problem(manifest: dict) -> str | None:
             return f"corpora[{n}] has no name"
         if not isinstance(corpus.get("license"), str):
             return f"corpus {corpus['name']!r}: license is not a string"
-        for key in ("indexed", "records_read", "skipped", "duplicates"):
+        for key in ("indexed", "records_read", "skipped", "duplicates", "ids_qualified", "shared_items"):
             if key in corpus and not _count(corpus[key]):
                 return f"corpus {corpus['name']!r}: {key} is not a count"
         named = corpus.get("segments")

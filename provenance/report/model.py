@@ -192,6 +192,7 @@ def _corpora(manifest: dict) -> list[dict]:
                 "owner": c.get("owner"),
                 "terms_url": c.get("terms_url"),
                 "items": c.get("indexed"),
+                "shared_items": c.get("shared_items") or 0,
                 "acquired": extra.get("acquired"),
                 "records_read": extra.get("records_read"),
             }
@@ -200,16 +201,20 @@ def _corpora(manifest: dict) -> list[dict]:
 
 
 def _by_license(matches: list[dict], manifest: dict) -> list[dict]:
-    """Per licence: matches, items, records and the share of the dataset that is its content."""
+    """Per licence: matches, items, records and the share of the dataset that is its content. A
+    match counts under every licence its item's text is held under (``licenses``)."""
     shares = manifest["shares"]
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in matches:
-        groups[row["license"]].append(row)
-    licences = sorted({c["license"] for c in manifest["index"]["corpora"]} | set(groups))
-    return [_license_row(lic, groups.get(lic, []), shares) for lic in licences]
+        for licence in row["licenses"]:
+            groups[licence].append(row)
+    license_of = {c["name"]: c["license"] for c in manifest["index"]["corpora"]}
+    licences = sorted(set(license_of.values()) | set(groups))
+    return [_license_row(lic, groups.get(lic, []), shares, license_of) for lic in licences]
 
 
-def _license_row(licence: str, rows: list[dict], shares: dict) -> dict:
+def _license_row(licence: str, rows: list[dict], shares: dict, license_of: dict[str, str]) -> dict:
+    """One licence's findings; its corpora are those of ``rows`` that hold the texts under it."""
     spans: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for row in rows:
         spans[(row["dataset_file"], row["dataset_row"])].append((row["doc_start"], row["doc_end"]))
@@ -217,7 +222,7 @@ def _license_row(licence: str, rows: list[dict], shares: dict) -> dict:
     scanned_chars, scanned_records = shares["characters_scanned"], shares["records_scanned"]
     return {
         "license": licence,
-        "corpora": sorted({r["corpus"] for r in rows}),
+        "corpora": sorted({c for r in rows for c in r["corpora"] if license_of.get(c, licence) == licence}),
         "matches": len(rows),
         "strong_matches": sum(not r["weak"] for r in rows),
         "items_found": len({(r["corpus"], r["item_id"]) for r in rows}),
@@ -229,14 +234,17 @@ def _license_row(licence: str, rows: list[dict], shares: dict) -> dict:
 
 
 def _by_corpus(matches: list[dict], corpora: list[dict]) -> list[dict]:
-    """Per corpus: how much of it was found in the dataset."""
+    """Per corpus: how much of it was found in the dataset; a match counts for every corpus that
+    holds its item's text (``corpora``), and the share found is of the items it holds: those it
+    indexed and those of earlier corpora whose text it read too (``shared_items``)."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in matches:
-        groups[row["corpus"]].append(row)
+        for corpus in row["corpora"]:
+            groups[corpus].append(row)
     out = []
     for c in corpora:
         rows = groups.get(c["name"], [])
-        found = len({r["item_id"] for r in rows})
+        found = len({(r["corpus"], r["item_id"]) for r in rows})
         out.append(
             {
                 "corpus": c["name"],
@@ -244,7 +252,7 @@ def _by_corpus(matches: list[dict], corpora: list[dict]) -> list[dict]:
                 "owner": c["owner"],
                 "items": c["items"],
                 "items_found": found,
-                "share_found": found / c["items"] if c["items"] else 0.0,
+                "share_found": found / held if (held := (c["items"] or 0) + c["shared_items"]) else 0.0,
                 "matches": len(rows),
                 "strong_matches": sum(not r["weak"] for r in rows),
                 "records_matched": len({(r["dataset_file"], r["dataset_row"]) for r in rows}),

@@ -53,6 +53,10 @@ class ScanResult:
     skipped: list[SkippedRecord] = field(default_factory=list)
 
 
+_CORPUS_KEYS = ("name", "license", "owner", "terms_url", "indexed", "shared_items")
+"""What the scan manifest keeps of each corpus of the index."""
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -263,10 +267,7 @@ def _scan(
                 "digest": opened.digest(),
                 "items": opened.n_items,
                 "params": opened.manifest["params"],
-                "corpora": [
-                    {k: c.get(k) for k in ("name", "license", "owner", "terms_url", "indexed")}
-                    for c in opened.manifest["corpora"]
-                ],
+                "corpora": [{k: c.get(k) for k in _CORPUS_KEYS} for c in opened.manifest["corpora"]],
             },
             "inputs": inputs_described,
             "counts": {

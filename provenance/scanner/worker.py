@@ -19,6 +19,7 @@ from provenance.engines.interface import Engine
 from provenance.errors import UsageError
 from provenance.evidence.schema import SNIPPET_CONTEXT, union_length
 from provenance.index import Index
+from provenance.index.holdings import Holdings
 from provenance.readers import fastjsonl
 from provenance.readers.blocks import Block, BlockTally, Placement, read_block_records
 from provenance.readers.records import Record, own_id
@@ -201,6 +202,7 @@ class Scanner:
                 lookup.heavy(self.min_ratio, options.max_postings)
             self.bands = bands.result()
             self.items = items.result()
+        self.holdings = Holdings.of(self.index, self.items)
         self.item_tokens = self.items.column("n_tokens").to_numpy()
         # One value at a time: a one-row slice of the table costs three times more.
         self._item_columns = {name: self.items.column(name) for name in self.items.column_names}
@@ -363,6 +365,8 @@ class Scanner:
         if item is None:
             _make_room(self._item_fields, self.ITEM_CACHE, 1)
             item = {name: column[number].as_py() for name, column in self._item_columns.items()}
+            held = self.holdings.holding(number, item["corpus"])
+            item.update(licenses=list(held.licenses), corpora=list(held.corpora), owners=list(held.owners))
             self._item_fields[number] = item
         item_start, item_end, doc_start, doc_end = spans
         snippet_start = max(0, doc_start - SNIPPET_CONTEXT)
@@ -371,6 +375,9 @@ class Scanner:
             "corpus": item["corpus"],
             "license": item["license"],
             "owner": item["owner"],
+            "licenses": item["licenses"],
+            "corpora": item["corpora"],
+            "owners": item["owners"],
             "dataset_file": record.file,
             "dataset_row": record.row,
             "dataset_line": record.line,

@@ -24,6 +24,8 @@ def items_by_definition(rows: list[dict]) -> pa.Table:
                 "item_id": item_id,
                 "corpus": corpus,
                 "license": found[0]["license"],
+                "licenses": found[0]["licenses"],
+                "corpora": found[0]["corpora"],
                 "matches": len(found),
                 "near_duplicate": sum(r["kind"] == "near_duplicate" for r in found),
                 "contained": sum(r["kind"] == "contained" for r in found),
@@ -40,6 +42,7 @@ def items_by_definition(rows: list[dict]) -> pa.Table:
 
 def random_matches(rng: random.Random, n: int) -> list[dict]:
     items = [(corpus, item) for corpus in ("c1", "C2", "ä") for item in ("i1", "i2", "I3", "é", "ü", "a b")]
+    shared = {("c1", "i2"): ["c1", "ä"], ("ä", "é"): ["C2", "ä"]}  # texts a second corpus holds too
     rows = []
     for _ in range(n):
         corpus, item_id = rng.choice(items)
@@ -49,6 +52,9 @@ def random_matches(rng: random.Random, n: int) -> list[dict]:
                 "item_id": item_id,
                 "corpus": corpus,
                 "license": f"LicenseRef-{corpus}",
+                "licenses": sorted(f"LicenseRef-{c}" for c in shared.get((corpus, item_id), [corpus])),
+                "corpora": shared.get((corpus, item_id), [corpus]),
+                "owners": [],
                 "dataset_file": rng.choice(["b.jsonl", "a.jsonl", "é.jsonl", "Z.jsonl", "a/b.jsonl"]),
                 "dataset_row": rng.randint(0, 40),
                 "kind": rng.choice(["contained", "near_duplicate"]),

@@ -72,7 +72,9 @@ def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[s
         m = finding.match
         result["properties"] = {
             "license": m.license,
+            "licenses": list(m.licenses),
             "corpus": m.corpus,
+            "corpora": list(m.corpora),
             "itemId": m.item_id,
             "kind": m.kind,
             "containment": m.containment,

@@ -26,8 +26,9 @@ def _finding_row(finding: Finding, options: RenderOptions) -> str:
     m = finding.match
     if m is None:
         return f"| {place} | `{finding.rule_id}` | | | {_cell(finding.message, TEXT_CHARS)} |"
+    held = _cell(", ".join(m.licenses))  # every licence its text is held under
     return (
-        f"| {place} | `{finding.rule_id}` | {_cell(m.license)} | {_cell(m.corpus)} / {_cell(m.item_id)}"
+        f"| {place} | `{finding.rule_id}` | {held} | {_cell(m.corpus)} / {_cell(m.item_id)}"
         f" | {_cell(m.copied_text, TEXT_CHARS)} |"
     )
 

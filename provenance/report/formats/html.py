@@ -67,6 +67,7 @@ def _view(match: dict) -> dict:
         "doc_after": snippet[hi:],
         "safe_url": _safe_url(match["item_url"]),
         "file_name": match["dataset_file"].rsplit("/", 1)[-1],
+        "also_held_by": [c for c in match["corpora"] if c != match["corpus"]],
     }
 
 

@@ -226,12 +226,12 @@ from {{ run.started_at or "?" }} to {{ run.finished_at or "?" }}.</p>
 <th data-key="created" >item date</th>
 </tr></thead>
 {% for m in shown %}<tbody class="match" data-rank="{{ loop.index }}" data-strength="{{ m.strength }}"
- data-corpus="{{ m.corpus }}" data-item="{{ m.item_id }}" data-license="{{ m.license }}"
+ data-corpus="{{ m.corpora|join(", ") }}" data-item="{{ m.item_id }}" data-license="{{ m.licenses|join(", ") }}"
  data-record="{{ m.dataset_file }}:{{ '%012d'|format(m.dataset_row) }}" data-kind="{{ m.kind }}"
  data-containment="{{ m.containment }}" data-jaccard="{{ m.jaccard }}" data-coverage="{{ m.coverage }}"
  data-specificity="{{ m.specificity }}" data-created="{{ m.item_created_at or '' }}">
 <tr class="row"><td class="num">{{ loop.index }}</td><td class="{{ m.strength }}">{{ m.strength }}</td>
-<td>{{ m.corpus }}</td><td class="mono">{{ m.item_id }}</td><td>{{ m.license }}</td>
+<td>{{ m.corpus }}{% if m.also_held_by %} (also held by {{ m.also_held_by|join(", ") }}){% endif %}</td><td class="mono">{{ m.item_id }}</td><td>{{ m.licenses|join(", ") }}</td>
 <td class="mono" title="{{ m.dataset_file }}">{{ m.file_name }}:{{ m.dataset_row }}{% if m.dataset_doc_id %} ({{ m.dataset_doc_id }}){% endif %}</td>
 <td>{{ m.kind }}</td><td class="num">{{ "%.3f"|format(m.containment) }}</td>
 <td class="num">{{ "%.3f"|format(m.jaccard) }}</td><td class="num">{{ "%.3f"|format(m.coverage) }}</td>
@@ -241,7 +241,7 @@ from {{ run.started_at or "?" }} to {{ run.finished_at or "?" }}.</p>
 <div><h4>Licensed text</h4><div class="text">{{ m.item_before }}<mark>{{ m.item_copy }}</mark>{{ m.item_after }}</div>
 <p class="muted">characters {{ m.item_start }}–{{ m.item_end }}; author {{ m.item_author or "unknown" }};
  created {{ m.item_created_at or "unknown" }}; {% if m.safe_url %}<a href="{{ m.safe_url }}" rel="noopener noreferrer">{{ m.item_url }}</a>{% else %}url {{ m.item_url or "unknown" }}{% endif %};
- owner {{ m.owner or "-" }}; content hash <code>{{ m.item_content_hash }}</code></p></div>
+ owner {{ m.owners|join(", ") or "-" }}; content hash <code>{{ m.item_content_hash }}</code></p></div>
 <div><h4>Training text</h4><div class="text">{% if m.snippet_start %}…{% endif %}{{ m.doc_before }}<mark>{{ m.doc_copy }}</mark>{{ m.doc_after }}…</div>
 <p class="muted"><code>{{ m.dataset_file }}</code> record {{ m.dataset_row }}; characters {{ m.doc_start }}–{{ m.doc_end }}{% if m.dataset_line %}; line {{ m.dataset_line }}{% endif %};
  record SHA-256 <code>{{ m.doc_sha256 }}</code></p></div>

@@ -122,9 +122,9 @@ def _matches(report: Report, top: int) -> list[str]:
     total = len(report.matches)
     rows = [
         [
-            escape(m["corpus"]),
+            escape(_held_by(m)),
             escape(m["item_id"]),
-            escape(m["license"]),
+            escape(", ".join(m["licenses"])),
             f"{escape(m['dataset_file'])}:{m['dataset_row']}",
             m["kind"],
             f"{m['containment']:.3f}",
@@ -144,6 +144,12 @@ def _matches(report: Report, top: int) -> list[str]:
     ]
     header = ["corpus", "item", "licence", "record", "kind", "containment", "jaccard", "spec.", "", "text"]
     return head + (_table(header, rows) if rows else ["No matches.", ""])
+
+
+def _held_by(match: dict) -> str:
+    """The match's corpus, and the other corpora that hold its item's text."""
+    others = [c for c in match["corpora"] if c != match["corpus"]]
+    return match["corpus"] + (f" (also held by {', '.join(others)})" if others else "")
 
 
 def _custody(report: Report) -> list[str]:

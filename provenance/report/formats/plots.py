@@ -97,8 +97,9 @@ def _short(label: str, width: int = 40) -> str:
 
 
 def per_license(report: Report) -> str:
-    """Matches per licence (strong and weak together)."""
-    return _matches_per(report, "license", _BLUE, "Matches per licence")
+    """Matches per licence (strong and weak together): a match counts under every licence its item's
+    text is held under."""
+    return _matches_per(report, "licenses", _BLUE, "Matches per licence")
 
 
 def per_shard(report: Report) -> str:
@@ -107,9 +108,10 @@ def per_shard(report: Report) -> str:
 
 
 def _matches_per(report: Report, column: str, color: str, title: str) -> str:
-    """Horizontal bars of the number of matches per value of ``column``."""
+    """Horizontal bars of the number of matches per value of ``column`` (per element of a list)."""
     fig, ax = _figure(left=0.36)
-    counts = Counter(m[column] for m in report.matches)
+    values = (m[column] for m in report.matches)
+    counts = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
     if counts:
         _bars(ax, counts, color, "matches")
     else:

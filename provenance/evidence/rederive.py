@@ -80,19 +80,27 @@ def _check_inputs(manifest: dict, report: VerifyReport) -> None:
 
 
 def _records_at(manifest: dict, wanted: dict[str, set[int]]) -> dict[tuple[str, int], Record]:
-    """Read again the training records the matches point at."""
+    """Read again the training records the matches point at, keyed as the matches name them: by the
+    record's own source (an archive folder's records name the member file they came from)."""
     reader = manifest["parameters"]["reader"]
     options = ReaderOptions(**{**reader, "meta_fields": tuple(reader["meta_fields"])})
     found: dict[tuple[str, int], Record] = {}
     names = [_locate(s["name"], manifest) for s in manifest["inputs"]]
     for source, recorded in zip(discover(names, options), manifest["inputs"], strict=False):
-        rows = wanted.get(recorded["name"], set()) | wanted.get(source.name, set())
-        if not rows:
+        if not any(_within(file, (recorded["name"], source.name)) for file in wanted):
             continue
         for item in read_source(source, options):
-            if isinstance(item, Record) and item.position in rows:
-                found[(recorded["name"], item.position)] = item
+            if isinstance(item, Record) and item.position in wanted.get(item.source, ()):
+                found[(item.source, item.position)] = item
     return found
+
+
+def _within(file: str, names: tuple[str, ...]) -> bool:
+    """Whether the evidence's ``file`` is the input ``names`` name, or a file inside it."""
+    return any(
+        file == name or file.startswith(name.rstrip("/") + "/") or file.startswith(name + "!")
+        for name in names
+    )
 
 
 def _check_match(

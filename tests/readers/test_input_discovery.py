@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -150,6 +151,8 @@ def _dataset(root: Path, copies: list[dict]) -> Path:
     (folder / "NOTICE.txt").write_text("notice prose\n", encoding="utf-8")
     (folder / ".gitattributes").write_text("* text\n", encoding="utf-8")
     os.mkfifo(folder / "pipe.jsonl")
+    with zipfile.ZipFile(folder / "bundle.zip", "w") as bundle:
+        bundle.writestr("inner.jsonl", '{"text": "zipped prose"}\n')
     (folder / "sub").mkdir()
     (folder / "sub" / "loop").symlink_to(folder)
     return folder
@@ -173,6 +176,7 @@ def test_data_files_are_read_whatever_their_name_and_the_rest_listed(tmp_path: P
         ),
         (f"{base}/LICENSE", "no reader for files without an extension; name it with --format to read it"),
         (f"{base}/README.md", "no reader for '.md' files; name it with --format to read it"),
+        (f"{base}/bundle.zip", "this .zip does not hold an X archive (no data/tweets.js)"),
         (f"{base}/pipe.jsonl", "not a regular file (a FIFO); name it to read it"),
         (f"{base}/sub/loop", "a link to a folder this walk has already been through"),
     ]

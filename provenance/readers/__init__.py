@@ -1,6 +1,7 @@
 """Input readers: find the inputs, tell their formats, and stream their records.
 
-Public API: ``FORMATS``, ``ReaderOptions``, ``InputSource``, ``discover``, ``read_source``,
+Public API: ``FORMATS``, ``ReaderOptions``, ``InputSource``, ``discover`` (``discover_inputs`` also
+lists what a directory walk skipped), ``describe_inputs``, ``read_source``,
 ``read_source_lists`` and ``read_records``, and for sources that ``reads_in_blocks``,
 ``read_block`` (one byte range, for a worker; ``blocks.BlockStream`` is the stream of them that
 the index and the scan share). Readers yield ``Record`` or ``SkippedRecord`` (a bad
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import glob
 import itertools
-import os
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -29,12 +28,13 @@ from provenance.readers.arrow_ipc import read_arrow, read_hf_dataset
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import ReadItem
 from provenance.readers.delimited import read_delimited
-from provenance.readers.detect import archive_kind, detect_file_format
+from provenance.readers.discovery import Discovery, SkippedInput, find_inputs
 from provenance.readers.generic import json_container, read_generic_json
 from provenance.readers.grailbird import read_grailbird
-from provenance.readers.hf_dataset import dataset_parts
+from provenance.readers.integrity import first_invalid_utf8
 from provenance.readers.jsonstream import JsonSyntaxError
 from provenance.readers.parquet import read_parquet
+from provenance.readers.spool import spooled
 from provenance.readers.text import read_text_file, read_text_lines
 from provenance.readers.twitter_v1 import read_twitter_v1
 from provenance.readers.twitter_v2 import read_twitter_v2
@@ -42,10 +42,13 @@ from provenance.readers.x_archive import read_x_archive
 
 __all__ = [
     "FORMATS",
+    "Discovery",
     "InputSource",
     "ReaderOptions",
+    "SkippedInput",
     "describe_inputs",
     "discover",
+    "discover_inputs",
     "read_block",
     "read_records",
     "read_source",
@@ -73,35 +76,6 @@ _READERS: dict[str, Reader] = {
 }
 FORMATS: tuple[str, ...] = ("auto", *_READERS)
 """Every ``--format``: ``auto`` (detected per file) and each format that has a reader."""
-_ARCHIVE_FORMATS: tuple[str, ...] = ("x-archive", "grailbird")
-_IGNORED_STEMS: tuple[str, ...] = (
-    "readme",
-    "license",
-    "licence",
-    "copying",
-    "notice",
-    "authors",
-    "changelog",
-)
-_IGNORED_NAMES: tuple[str, ...] = ("_success", "_metadata", "_common_metadata")
-_IGNORED_SUFFIXES: tuple[str, ...] = (  # clearly not data, when found while walking a directory
-    ".md",
-    ".rst",
-    ".py",
-    ".sh",
-    ".toml",
-    ".cfg",
-    ".ini",
-    ".yaml",
-    ".yml",
-    ".lock",
-    ".pdf",
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".gif",
-    ".svg",
-)
 _READ_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     EOFError,
@@ -114,25 +88,26 @@ _READ_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def discover(paths: Sequence[str | Path], options: ReaderOptions) -> list[InputSource]:
-    """The sources named by ``paths`` (files, directories, globs), in a deterministic order.
+    """The sources named by ``paths`` (files, directories, globs, pipes), in a deterministic order.
 
-    Directories are walked recursively in name order, skipping hidden files and obvious non-data
-    (README*, LICENSE*, *.md, *.py, images, ...). A directory that is an X archive or a Grailbird
-    archive is one source, as is an X archive ``.zip``. Raises ``InputError`` naming the path for
-    a missing path, a glob matching nothing, a directory without data files, or a file of
-    undetectable format.
+    Directories are walked recursively in name order and every data file in them is read, whatever
+    its name (``LICENSE.jsonl``, hidden ``.x.jsonl``); what a walk does not read (a file without a
+    reader such as ``README.md``, a ``.git`` folder, a FIFO) ``discover_inputs`` lists. A directory
+    that is an X archive or a Grailbird archive is one source, as is an X archive ``.zip``. A pipe
+    or FIFO (``<(zcat x.gz)``) is read once into a temporary file (``spool``). Raises
+    ``InputError`` naming the path for a missing path, a glob matching nothing, a directory
+    without data files, a file of undetectable format, or one the encoding policy refuses
+    (compressed twice, UTF-16/32, binary; ``integrity.check_text_input``).
     """
+    return discover_inputs(paths, options).sources
+
+
+def discover_inputs(paths: Sequence[str | Path], options: ReaderOptions) -> Discovery:
+    """``discover``, with the paths its directory walks skipped and why (``Discovery.skipped``, a
+    list of ``SkippedInput``: a manifest's ``inputs_skipped``)."""
     if options.format not in FORMATS:
         raise UsageError(f"unknown format {options.format!r}; choose one of {', '.join(FORMATS)}")
-    sources: list[InputSource] = []
-    seen: set[tuple[Path, str]] = set()
-    for given in paths:
-        for source in _expand(os.fspath(given), options):
-            key = (source.path.resolve(), source.format)
-            if key not in seen:
-                seen.add(key)
-                sources.append(source)
-    return sources
+    return find_inputs(paths, options)
 
 
 def read_source(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
@@ -175,18 +150,19 @@ def workers_read_blocks(
 
 
 def describe_inputs(sources: Sequence[InputSource]) -> list[dict]:
-    """Every input with the path, SHA-256 and size of each file it reads (a manifest's inputs)."""
+    """Every input with the path, SHA-256 and size of each file it reads (a manifest's inputs); a
+    pipe by the path it was given as, with the SHA-256 and size of what was read from it."""
     return [
-        {
-            "name": source.name,
-            "format": source.format,
-            "files": [
-                {"path": file.as_posix(), "sha256": sha256_file(file), "bytes": file.stat().st_size}
-                for file in source.files()
-            ],
-        }
+        {"name": source.name, "format": source.format, "files": [_describe(file) for file in source.files()]}
         for source in sources
     ]
+
+
+def _describe(file: Path) -> dict:
+    pipe = spooled(file)
+    if pipe is not None:
+        return {"path": Path(pipe.given).as_posix(), "sha256": pipe.sha256, "bytes": pipe.bytes}
+    return {"path": file.as_posix(), "sha256": sha256_file(file), "bytes": file.stat().st_size}
 
 
 def read_block(source: InputSource, start: int, end: int, options: ReaderOptions) -> fastjsonl.ReadBlock:
@@ -208,7 +184,11 @@ def _errors_naming(source: InputSource) -> Iterator[None]:
     except JsonSyntaxError as err:
         raise InputError(err.message, source=source.name, line=err.line) from err
     except UnicodeDecodeError as err:
-        raise InputError(f"not valid UTF-8 ({err})", source=source.name) from err
+        plain = source.path.is_file() and source.path.suffix.lower() != ".zip"  # members name themselves
+        located = first_invalid_utf8(source.path) if plain else None
+        located = located or InputError(f"not valid UTF-8 ({err.reason})")
+        located.source = source.name
+        raise located from None
     except _READ_ERRORS as err:
         raise InputError(f"cannot read: {err}", source=source.name) from err
 
@@ -217,51 +197,3 @@ def read_records(paths: Sequence[str | Path], options: ReaderOptions) -> Iterato
     """``discover`` the inputs, then ``read_source`` each in turn."""
     for source in discover(paths, options):
         yield from read_source(source, options)
-
-
-def _expand(given: str, options: ReaderOptions) -> Iterator[InputSource]:
-    path = Path(given)
-    if path.exists():
-        yield from _expand_existing(path, path.as_posix(), options, top=True)
-        return
-    if not glob.has_magic(given):
-        raise InputError("no such file or directory", source=given)
-    matches = sorted(glob.glob(given, recursive=True))
-    if not matches:
-        raise InputError("no files match this pattern", source=given)
-    for match in matches:
-        yield from _expand_existing(Path(match), Path(match).as_posix(), options, top=True)
-
-
-def _expand_existing(path: Path, name: str, options: ReaderOptions, top: bool) -> Iterator[InputSource]:
-    fmt = options.format
-    if not path.is_dir():
-        concrete = fmt if fmt != "auto" else detect_file_format(path, name)
-        yield InputSource(path, name, concrete, options.include_deleted)
-        return
-    if fmt in ("auto", "hf-dataset") and (parts := dataset_parts(path, name)) is not None:
-        yield from (InputSource(part, part_name, kind) for part, part_name, kind in parts)
-        return
-    kind = fmt if fmt in _ARCHIVE_FORMATS else archive_kind(path) if fmt == "auto" else None
-    if kind:
-        yield InputSource(path, name, kind, options.include_deleted)
-        return
-    found = False
-    for child in sorted(path.iterdir(), key=lambda p: p.name):
-        if _ignored(child.name):
-            continue
-        for source in _expand_existing(child, f"{name}/{child.name}", options, top=False):
-            found = True
-            yield source
-    if top and not found:
-        raise InputError("no data files in this directory", source=name)
-
-
-def _ignored(name: str) -> bool:
-    lower = name.lower()
-    return (
-        lower.startswith(".")
-        or lower.split(".")[0] in _IGNORED_STEMS
-        or lower.endswith(_IGNORED_SUFFIXES)
-        or lower in _IGNORED_NAMES
-    )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
-from provenance.readers.compression import open_text
+from provenance.errors import InputError
+from provenance.readers.compression import open_binary, open_text
+from provenance.readers.integrity import first_invalid_utf8_in
 
 
 class ArchiveFiles:
@@ -33,8 +36,27 @@ class ArchiveFiles:
 
     @contextmanager
     def open(self, rel: str) -> Iterator[TextIO]:
-        with open_text(self.root / rel, encoding="utf-8-sig") as fh:
-            yield fh
+        """The member ``rel`` as UTF-8 text; an error reading it names the member (and the line of
+        a byte that is not UTF-8)."""
+        with self._errors_naming(rel, lambda: open_binary(self.root / rel)):
+            with open_text(self.root / rel, encoding="utf-8-sig") as fh:
+                yield fh
+
+    @contextmanager
+    def _errors_naming(self, rel: str, reopen: Callable[[], BinaryIO]) -> Iterator[None]:
+        where = self.label(rel) if self.name else self.path(rel).as_posix()
+        try:
+            yield
+        except InputError as err:
+            err.source = err.source or where
+            raise
+        except UnicodeDecodeError as err:
+            with reopen() as fh:
+                located = first_invalid_utf8_in(fh) or InputError(f"not valid UTF-8 ({err.reason})")
+            located.source = where
+            raise located from None
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as err:
+            raise InputError(f"cannot read: {err}", source=where) from err
 
     def label(self, rel: str) -> str:
         """How records name the member: ``<archive name>/data/tweets.js``."""
@@ -62,8 +84,9 @@ class ZipArchiveFiles(ArchiveFiles):
 
     @contextmanager
     def open(self, rel: str) -> Iterator[TextIO]:
-        with self.zip.open(self.members[rel]) as raw:
-            yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="\n")
+        with self._errors_naming(rel, lambda: self.zip.open(self.members[rel])):  # type: ignore[arg-type,return-value]
+            with self.zip.open(self.members[rel]) as raw:
+                yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="\n")
 
     def label(self, rel: str) -> str:
         return f"{self.name}!{self.members[rel]}"

@@ -21,6 +21,7 @@ from provenance.readers import (
     InputSource,
     ReaderOptions,
     discover,
+    discover_inputs,
     jsonstream,
     read_records,
     read_source,
@@ -222,13 +223,18 @@ def test_glob_and_directory_walk(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "a.jsonl", [{"id": "y", "text": "one"}])
     (tmp_path / "README.md").write_text("# not data\n", encoding="utf-8")
     (tmp_path / "LICENSE").write_text("MIT\n", encoding="utf-8")
-    (tmp_path / ".hidden.jsonl").write_text("{bad\n", encoding="utf-8")
-    names = [s.name for s in discover([tmp_path], DEFAULT)]
+    (tmp_path / ".hidden.jsonl").write_text('{"text": "hidden"}\n', encoding="utf-8")
+    found = discover_inputs([tmp_path], DEFAULT)
     base = tmp_path.as_posix()
-    assert names == [f"{base}/a.jsonl", f"{base}/b/2.jsonl"]
+    assert [s.name for s in found.sources] == [
+        f"{base}/.hidden.jsonl",
+        f"{base}/a.jsonl",
+        f"{base}/b/2.jsonl",
+    ]
+    assert [s.path for s in found.skipped] == [f"{base}/LICENSE", f"{base}/README.md"]
     globbed = [s.name for s in discover([f"{base}/**/*.jsonl"], DEFAULT)]
     assert globbed == [f"{base}/a.jsonl", f"{base}/b/2.jsonl"]
-    assert [r.text for r in records([tmp_path])] == ["one", "two"]
+    assert [r.text for r in records([tmp_path])] == ["hidden", "one", "two"]
 
 
 def test_format_override(tmp_path: Path) -> None:
@@ -495,12 +501,14 @@ def test_text_lines_blank_lines_and_positions(tmp_path: Path) -> None:
     assert items[0].id == f"{path.as_posix()}:0"
 
 
-def test_text_latin1_fallback(tmp_path: Path) -> None:
+def test_text_not_utf8_is_skipped_not_reinterpreted(tmp_path: Path) -> None:
     path = tmp_path / "story.txt"
     path.write_bytes("Price: £5\nline two\n".encode("latin-1"))
-    (record,) = records([path], ReaderOptions(format="text-file"))
-    assert record.text == "Price: £5\nline two\n" and record.meta == {"encoding": "latin-1"}
-    assert [r.text for r in records([path])] == ["Price: £5", "line two"]
+    (whole,) = list(read_records([path], ReaderOptions(format="text-file")))
+    assert isinstance(whole, SkippedRecord) and whole.line == 1
+    assert whole.reason == "not valid UTF-8 (byte 0xa3 at column 8)"
+    lines = list(read_records([path], DEFAULT))
+    assert [type(item) for item in lines] == [SkippedRecord, Record] and lines[1].text == "line two"
 
 
 def test_csv_not_utf8_raises(tmp_path: Path) -> None:

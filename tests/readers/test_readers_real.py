@@ -319,10 +319,12 @@ def test_v1_compat_vs_extended_mode_same_text(shared_real: Path) -> None:
     assert compat[0].text.endswith("…") or compat[0].text != extended[0].text  # type: ignore[union-attr]
 
 
-def test_bbc_latin1_text_file(shared_real: Path) -> None:
+def test_bbc_latin1_text_file_is_skipped_with_its_line(shared_real: Path) -> None:
+    """Only UTF-8 is read (docs/usage.md): a Latin-1 file is not silently reinterpreted."""
     path = shared_real / "bbc_news_2004_2005" / "bbc" / "sport" / "199.txt"
-    (record,) = read_records([path], ReaderOptions(format="text-file"))
-    assert isinstance(record, Record) and "£" in record.text and record.meta == {"encoding": "latin-1"}
+    (skipped,) = read_records([path], ReaderOptions(format="text-file"))
+    assert isinstance(skipped, SkippedRecord) and skipped.line == 5
+    assert skipped.reason == "not valid UTF-8 (byte 0xa3 at column 176)"
 
 
 def test_dolma_gzipped_json_lines(shared_real: Path) -> None:

@@ -11,9 +11,9 @@ from provenance.readers.compression import compression_of, open_binary, sniff_co
 
 HEAD_BYTES = 1 << 16
 """How much of a (decompressed) input is looked at for NUL bytes and byte order marks."""
-BINARY_FORMATS: tuple[str, ...] = ("parquet", "x-archive", "grailbird")
-"""Formats not checked as text here: Parquet, and archives (a ``.zip`` or folder; their members
-are text, checked as they are read)."""
+BINARY_FORMATS: tuple[str, ...] = ("parquet", "arrow", "hf-dataset", "x-archive", "grailbird")
+"""Formats not checked as text here: Parquet and Arrow (a Hugging Face dataset's shards), and archives
+(a ``.zip`` or folder; their members are text, checked as they are read)."""
 _BOMS: tuple[tuple[bytes, str], ...] = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF32_BE, "UTF-32"),

@@ -302,6 +302,7 @@ def _scan_summary(manifest: dict[str, Any]) -> dict[str, Any]:
         "records_read": counts.get("records_read", 0),
         "records_scanned": counts.get("scanned", 0),
         "records_skipped": counts.get("skipped", 0),
+        "inputs_skipped": manifest.get("inputs_skipped", []),
         "matches": counts.get("matches", 0),
     }
 

@@ -351,6 +351,17 @@ def print_skipped(skipped: Sequence[SkippedRecord], total: int | None = None) ->
         stderr.print(f"  ... and {total - SKIPPED_SHOWN:,} more")
 
 
+def print_inputs_skipped(skipped: Sequence[dict], shown: int = 5) -> None:
+    """The paths a directory walk did not read, with why (the manifest lists them all)."""
+    if not skipped:
+        return
+    say(f"[yellow]{len(skipped):,} path(s) not read[/] (listed in the manifest's inputs_skipped):")
+    for entry in skipped[:shown]:
+        say(f"  {escape(entry['path'])}: {escape(entry['reason'])}")
+    if len(skipped) > shown:
+        say(f"  ... and {len(skipped) - shown:,} more")
+
+
 def shorten(text: str, width: int = 60) -> str:
     """One line of at most ``width`` characters."""
     flat = " ".join(text.split())

@@ -23,6 +23,7 @@ from provenance.cli.common import (
     handle_errors,
     out_dir,
     percent,
+    print_inputs_skipped,
     print_skipped,
     progress_bar,
     reader_options,
@@ -131,6 +132,7 @@ def _print_summary(result: ScanResult) -> None:
         f" = {counts.scanned:,} scanned + {counts.skipped:,} skipped"
     )
     print_skipped(result.skipped, counts.skipped)
+    print_inputs_skipped(result.inputs_skipped)
     say(
         f"candidates {counts.candidates:,}"
         f" (anchor {counts.candidates_by_anchor:,}, LSH {counts.candidates_by_lsh:,}),"

@@ -19,7 +19,7 @@ from provenance.errors import UsageError
 from provenance.evidence.files import items_found_table, write_scan_outputs
 from provenance.evidence.schema import EVIDENCE_SCHEMA_VERSION
 from provenance.index import Index
-from provenance.readers import ReaderOptions, describe_inputs, discover, workers_read_blocks
+from provenance.readers import ReaderOptions, describe_inputs, discover_inputs, workers_read_blocks
 from provenance.readers.accounting import ReadTally, accounted_batches
 from provenance.readers.blocks import BlockStream
 from provenance.readers.fastjsonl import BLOCK_BYTES
@@ -51,6 +51,9 @@ class ScanResult:
     manifest: dict
     counts: ScanCounts
     skipped: list[SkippedRecord] = field(default_factory=list)
+    """Records that could not be read (file, position, reason)."""
+    inputs_skipped: list[dict] = field(default_factory=list)
+    """Paths a directory walk did not read, each ``{"path", "reason"}`` (also in the manifest)."""
 
 
 _CORPUS_KEYS = ("name", "license", "owner", "terms_url", "indexed", "shared_items")
@@ -228,7 +231,8 @@ def _scan(
     engine = engine_for("local", jobs)
     jobs = engine.jobs
     opened = Index.open(index, verify_checksums=False)
-    sources = discover(inputs, reader_options)
+    found = discover_inputs(inputs, reader_options)
+    sources = found.sources
     check_out_dir(out, opened.path, [*map(Path, inputs), *(source.path for source in sources)])
     # SHA-256 of the index files and of the inputs, in a process forked now: it runs on the core
     # this one leaves idle while it starts up, not against the workers, and no thread is running
@@ -270,6 +274,7 @@ def _scan(
                 "corpora": [{k: c.get(k) for k in _CORPUS_KEYS} for c in opened.manifest["corpora"]],
             },
             "inputs": inputs_described,
+            "inputs_skipped": [skipped.describe() for skipped in found.skipped],
             "counts": {
                 **asdict(counts),
                 "matches": matches.num_rows,
@@ -289,4 +294,4 @@ def _scan(
         out_dir = Path(out)
         write_scan_outputs(out_dir, matches, items, manifest, derived=(REPORT_FILE,))
         write_scan_report(out_dir, manifest, matches, items, match_rows, digest.result)
-    return ScanResult(out_dir, matches, items, manifest, counts, tally.skipped)
+    return ScanResult(out_dir, matches, items, manifest, counts, tally.skipped, manifest["inputs_skipped"])

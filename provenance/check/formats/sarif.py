@@ -136,6 +136,10 @@ def sarif_log(report: CheckReport, options: RenderOptions) -> dict[str, Any]:
             "scanned": scan["records_scanned"],
             "skipped": scan["records_skipped"],
         }
+        properties["inputsSkipped"] = [
+            {"path": display_path(e["path"], options.root), "reason": e["reason"]}
+            for e in scan.get("inputs_skipped", [])
+        ]
     else:
         properties["error"] = {**report.error.describe(), "source": None}
         if report.error.source is not None:

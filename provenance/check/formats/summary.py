@@ -54,6 +54,17 @@ def _findings_table(
     return [*out, ""]
 
 
+def _inputs_skipped(skipped: list[dict], shown: int = 10) -> list[str]:
+    """The paths a directory walk did not read, with why: nothing is passed over unseen."""
+    if not skipped:
+        return []
+    lines = [f"{len(skipped):,} path(s) not read:", ""]
+    lines += [f"- {code(entry['path'])}: {_cell(entry['reason'])}" for entry in skipped[:shown]]
+    if len(skipped) > shown:
+        lines.append(f"- ... and {len(skipped) - shown:,} more (the scan manifest lists them all)")
+    return [*lines, ""]
+
+
 def _document(report: CheckReport, rows: int, options: RenderOptions) -> str:
     verdict = "✅ provenance check passed" if report.passed else "❌ provenance check failed"
     scan, counts = report.scan, report.counts
@@ -67,6 +78,7 @@ def _document(report: CheckReport, rows: int, options: RenderOptions) -> str:
         f" {counts['ignored'] + counts['ignored_weak']:,} ignored,"
         f" {counts['suppressed']:,} accepted by the baseline.",
         "",
+        *_inputs_skipped(scan.get("inputs_skipped", [])),
         "| rule | result | detail |",
         "|---|---|---|",
     ]

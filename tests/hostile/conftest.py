@@ -349,3 +349,11 @@ def outcomes(
     runner.close()
     for other in extra:
         other.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """How many examples each fuzz test ran, and in how long (``test_fuzz.py``)."""
+    ran = getattr(config, "_hostile_fuzz", None)
+    if ran:
+        shown = ", ".join(f"{name} {count} in {seconds:.1f} s" for name, (count, seconds) in ran.items())
+        terminalreporter.write_line(f"fuzz examples run: {shown}")

@@ -243,8 +243,8 @@ class Outcomes:
         try:
             runs = self.case(name)
             self._check(runs, cli)
-            if not name.startswith("intact-"):
-                self._scan(runs, cli)
+            self._scan(runs, cli)
+            if name in CASES:
                 self._build(runs, cli)
             return runs
         finally:

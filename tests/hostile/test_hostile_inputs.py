@@ -69,14 +69,16 @@ TEXT_CHARACTERS = (
 # --- what every run must respect ---------------------------------------------------------------
 
 
-def assert_ends_as_documented(run: Run, allowed: set[int], named: str) -> None:
-    """A documented exit code, no traceback or internal error, and on exit 2 the file named."""
+def assert_ends_as_documented(run: Run, allowed: set[int], named: str | tuple[str, ...]) -> None:
+    """A documented exit code, no traceback or internal error, and on exit 2 the file named (or
+    one of the names given)."""
     assert not run.timed_out, f"hung:\n{run.describe()}"
     assert run.code in allowed, f"exit {run.code} not in {sorted(allowed)}:\n{run.describe()}"
     assert "Traceback" not in run.stderr, f"a traceback:\n{run.describe()}"
     assert "internal error" not in run.stderr, f"an internal error (a bug):\n{run.describe()}"
     if run.code == 2:
-        assert named in run.flat_stderr, f"exit 2 without naming {named!r}:\n{run.describe()}"
+        names = (named,) if isinstance(named, str) else named
+        assert any(n in run.flat_stderr for n in names), f"exit 2 without naming {named!r}:\n{run.describe()}"
 
 
 def _counts_of_check(runs: CaseRuns) -> tuple[int, int, int] | None:
@@ -103,6 +105,15 @@ def test_an_intact_input_fails_the_check(outcomes: Outcomes, name: str) -> None:
     (finding,) = runs.check_json["findings"]
     assert finding["rule"] == "deny-license" and finding["match"]["license"] == LICENCE, finding
     assert finding["match"]["dataset_row"] == RECORDS - 1, finding
+
+
+@pytest.mark.parametrize("name", sorted(INTACT))
+def test_a_scan_of_an_intact_input_verifies(outcomes: Outcomes, name: str) -> None:
+    runs = outcomes.scan(name)
+    assert_ends_as_documented(runs.scan, {0}, runs.spec.case.named)
+    assert _counts_of_scan(runs) == (RECORDS, RECORDS, 0), runs.scan.describe()
+    assert runs.scan_manifest["counts"]["matches"] == 1, runs.scan_manifest["counts"]
+    assert_ends_as_documented(runs.verify, {0}, runs.spec.case.named)
 
 
 # --- check --------------------------------------------------------------------------------------
@@ -265,7 +276,7 @@ def test_check_of_a_pipe_reads_it_whole_or_refuses_it(cli: Cli, hostile_world: W
     source = tmp_path / "train.jsonl"
     source.write_bytes(jsonl_bytes(hostile_world.docs))
     run = cli.run(_argv_check(hostile_world, "/dev/stdin", "--format", "jsonl"), tmp_path, stdin=source)
-    assert_ends_as_documented(run, {1, 2}, "/dev/stdin")
+    assert_ends_as_documented(run, {1, 2}, "stdin")
 
 
 def test_scan_of_a_fifo_reads_it_whole_and_hashes_what_it_read(
@@ -386,7 +397,7 @@ def test_scan_refuses_an_out_that_would_destroy_an_input(
         "empty": "",
     }
     run = cli.run(["scan", "release", "--index", str(index), "--out", target[out], "--jobs", "1"], tmp_path)
-    assert_ends_as_documented(run, {2}, "--out")
+    assert_ends_as_documented(run, {2}, ("--out", "output", Path(target[out]).name or "--out"))
     assert (release / "train.jsonl").read_bytes() == jsonl_bytes(hostile_world.docs)
     info = cli.run(["index", "info", str(index)], tmp_path)
     assert info.code == 0, f"the index no longer opens:\n{info.describe()}"

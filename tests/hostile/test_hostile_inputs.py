@@ -272,11 +272,17 @@ def _argv_check(world: World, target: str, *extra: str) -> list[str]:
 
 
 def test_check_of_a_pipe_reads_it_whole_or_refuses_it(cli: Cli, hostile_world: World, tmp_path: Path) -> None:
-    """``check <(cat train.jsonl) --format jsonl``: the records through a pipe on standard input."""
+    """``check <(cat train.jsonl) --format jsonl``: the records through a pipe on standard input, read
+    whole (the licensed copy fails the check) or refused; not a check failed on nothing read."""
     source = tmp_path / "train.jsonl"
     source.write_bytes(jsonl_bytes(hostile_world.docs))
-    run = cli.run(_argv_check(hostile_world, "/dev/stdin", "--format", "jsonl"), tmp_path, stdin=source)
+    argv = _argv_check(hostile_world, "/dev/stdin", "--format", "jsonl", "--json", "check.json")
+    run = cli.run(argv, tmp_path, stdin=source)
     assert_ends_as_documented(run, {1, 2}, "stdin")
+    if run.code == 1:
+        report = json.loads((tmp_path / "check.json").read_text(encoding="utf-8"))
+        assert report["scan"]["records_read"] == RECORDS, f"{report['scan']}\n{run.describe()}"
+        assert [f["rule"] for f in report["findings"]] == ["deny-license"], run.describe()
 
 
 def test_scan_of_a_fifo_reads_it_whole_and_hashes_what_it_read(

@@ -287,3 +287,11 @@ def test_skips_on_lines_of_their_own_are_shown_as_before(tmp_path: Path) -> None
     path.write_text(GOOD + '{"title": "none"}\n', encoding="utf-8")
     (skipped,) = [i for i in _read(path) if isinstance(i, SkippedRecord)]
     assert skipped.element is None and skipped.where() == f"{path.as_posix()}:2"
+
+
+def test_a_block_of_deep_objects_goes_through_pyarrow_unharmed(tmp_path: Path) -> None:
+    """Every line an object, so the block reaches pyarrow's parser, which must fail cleanly."""
+    deep = '{"text": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}"
+    path = tmp_path / "deep.jsonl"
+    path.write_text(GOOD + deep + "\n" + GOOD, encoding="utf-8")
+    assert [type(i).__name__ for i in _read(path)] == ["Record", "SkippedRecord", "Record"]

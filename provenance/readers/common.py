@@ -58,11 +58,6 @@ class Emitter:
             return self.skip(missing_text, line, element)
         if not text or text.isspace():  # as `not text.strip()`, without copying the text
             return self.skip("empty text", line, element)
-        return self._record(record_id, text, line, meta)
-
-    def _record(
-        self, record_id: str | None, text: str, line: int | None, meta: Mapping[str, str] | None
-    ) -> Record:
         position = self.position
         self.position = position + 1
         rid = record_id or (default_id(self.source, position) if self.default_ids else "")

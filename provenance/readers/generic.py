@@ -63,6 +63,8 @@ def iter_values(
         if err.source is None:
             err.source = source.name
         raise
+    except (OSError, EOFError) as err:  # a truncated or corrupt compressed file, met while detecting
+        raise InputError(f"cannot read: {err}", source=source.name) from err
 
 
 def read_generic_json(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:

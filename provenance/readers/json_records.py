@@ -101,6 +101,8 @@ def generic_record(
     name, text = first_named(obj, fields)
     record_id = to_str(first_field(obj, options.id_fields()))
     meta = _meta(obj, options)
+    if type(text) is str:  # the common case, without a call more
+        return emitter.record(record_id, text, line, meta, element=element)
     if text is None:
         return emitter.skip(missing_text_reason(fields), line, element)
     return text_record(emitter, record_id, name, text, line, meta, element)

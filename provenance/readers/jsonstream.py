@@ -28,7 +28,7 @@ class JsonFloat(str):
 
 _DECODER = json.JSONDecoder(parse_float=JsonFloat)
 _CHUNK = 1 << 20  # characters read at a time
-_SKIP_CHUNK = 1 << 20  # bytes read at a time while discarding the rest of an over-long line
+_LINE_CHUNK = 1 << 20  # bytes of JSON Lines read at a time
 _MARGIN = 64  # a value must end this far before the buffer's end (or at EOF) to be trusted complete
 _WS = re.compile(r"[ \t\r\n]*")
 _WS_JS = re.compile(r"[ \t\r\n;]*")
@@ -75,31 +75,73 @@ class JsonSyntaxError(InputError):
 
 
 def read_lines(fh: BinaryIO, max_bytes: int | None = None) -> Iterator[tuple[int, bytes | int]]:
-    """``(line number, bytes)`` of each line (with its LF), split at LF only; a line longer than
-    ``max_bytes`` (LF not counted) is read in chunks and dropped: ``(line number, its length)``."""
-    readline = fh.readline
-    cap = -1 if max_bytes is None else max_bytes + 1
+    """``(line number, bytes)`` of each line (without its LF), split at LF only, read in chunks; a
+    line longer than ``max_bytes`` is dropped as it is read: ``(line number, its length)``."""
+    limit = -1 if max_bytes is None else max_bytes
     number = 0
-    while raw := readline(cap):
-        number += 1
-        if max_bytes is None or len(raw) <= max_bytes or raw[max_bytes] == 0x0A:
-            yield number, raw
+    parts: list[bytes] = []  # the line under way
+    pending = 0
+    dropping = -1  # bytes of an over-long line dropped so far; -1 when none is under way
+    while True:
+        chunk = fh.read(_LINE_CHUNK)
+        if not chunk:
+            if dropping >= 0 or parts:
+                yield number + 1, dropping if dropping >= 0 else b"".join(parts)
+            return
+        newline = chunk.find(b"\n")
+        if dropping >= 0:
+            if newline < 0:
+                dropping += len(chunk)
+                continue
+            number += 1
+            yield number, dropping + newline
+            dropping = -1
+            chunk = chunk[newline + 1 :]
+            newline = chunk.find(b"\n")
+        if newline < 0:
+            parts.append(chunk)
+            pending += len(chunk)
+            if 0 <= limit < pending:
+                dropping, parts, pending = pending, [], 0
             continue
-        size = len(raw)
-        while not raw.endswith(b"\n") and (raw := readline(_SKIP_CHUNK)):
-            size += len(raw)
-        yield number, size - raw.endswith(b"\n")
+        if parts:
+            parts.append(chunk)
+            chunk, parts, pending = b"".join(parts), [], 0
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        if 0 <= limit < len(chunk):  # a line in this chunk may be too long
+            for line in lines:
+                number += 1
+                yield number, len(line) if len(line) > limit else line
+        else:
+            for line in lines:
+                number += 1
+                yield number, line
+        if tail:
+            parts, pending = [tail], len(tail)
+            if 0 <= limit < pending:
+                dropping, parts, pending = pending, [], 0
 
 
 def iter_json_lines(fh: BinaryIO, max_bytes: int | None = None) -> Iterator[JsonValue | JsonError]:
     """JSON Lines (bytes, UTF-8): one value per non-blank line; a line that does not parse, is too
     long or too deep, is not valid UTF-8 or holds a lone surrogate escape (``"\\ud800"``, which no
     later stage could write as UTF-8) is a ``JsonError``."""
+    decode = _DECODER.decode
     for number, raw in read_lines(fh, max_bytes):
-        if isinstance(raw, int):
+        if type(raw) is int:
             yield JsonError(number, too_long(raw, max_bytes or 0))
-        elif (item := decode_line(raw, number)) is not None:
-            yield item
+            continue
+        try:  # decode_line, inlined (the hot loop): the common case costs no call more
+            value = decode(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            if (item := decode_line(raw, number)) is not None:
+                yield item
+            continue
+        if (b"\\ud" in raw or b"\\uD" in raw) and _LONE_ESCAPE.search(raw) and (bad := lone_surrogate(value)):
+            yield JsonError(number, bad)
+        else:
+            yield JsonValue(number, value)
 
 
 def decode_line(raw: bytes, number: int) -> JsonValue | JsonError | None:

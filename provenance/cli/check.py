@@ -22,10 +22,12 @@ from provenance.cli.common import (
     EXIT_DIFFERENCE,
     EXIT_ERROR,
     EXIT_OK,
+    MAX_RECORD_BYTES_DEFAULT,
     FormatOpt,
     IdFieldOpt,
     IncludeDeletedOpt,
     JobsOpt,
+    MaxRecordBytesOpt,
     MetaFieldOpt,
     TextFieldOpt,
     fail,
@@ -114,6 +116,7 @@ def check_command(
     id_field: IdFieldOpt = None,
     meta_field: MetaFieldOpt = None,
     include_deleted: IncludeDeletedOpt = False,
+    max_record_bytes: MaxRecordBytesOpt = MAX_RECORD_BYTES_DEFAULT,
     jobs: JobsOpt = None,
 ) -> None:
     """Scan a dataset release and judge it against a licence policy (a CI gate).
@@ -142,7 +145,7 @@ def check_command(
             out,
             baseline,
             strict,
-            reader_options(fmt, text_field, id_field, meta_field, include_deleted),
+            reader_options(fmt, text_field, id_field, meta_field, include_deleted, max_record_bytes),
             jobs,
         )
     except BaseException as err:

@@ -75,7 +75,9 @@ TextFieldOpt = Annotated[
     str | None,
     typer.Option(
         "--text-field",
-        help="Field holding the text (default: first of text, content, full_text, tweet, body).",
+        help="Field holding the text: a name, a dotted path (meta.text) or a list (messages[].content:"
+        " a record per message). Default: first of text, content, full_text, tweet, body; else chat"
+        " messages.",
         rich_help_panel=INPUT_PANEL,
         show_default=False,
     ),
@@ -106,6 +108,17 @@ IncludeDeletedOpt = Annotated[
         rich_help_panel=INPUT_PANEL,
     ),
 ]
+MaxRecordBytesOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-record-bytes",
+        min=1,
+        help="Skip (and record) any record longer than this many bytes, without reading it into memory.",
+        rich_help_panel=INPUT_PANEL,
+    ),
+]
+MAX_RECORD_BYTES_DEFAULT = 64 << 20
+"""``provenance.readers.base.DEFAULT_MAX_RECORD_BYTES`` (tests check they agree), without importing it."""
 StrictOpt = Annotated[
     bool,
     typer.Option(
@@ -132,21 +145,28 @@ def reader_options(
     id_field: str | None,
     meta_fields: Sequence[str] | None,
     include_deleted: bool,
+    max_record_bytes: int = MAX_RECORD_BYTES_DEFAULT,
 ) -> ReaderOptions:
-    """The library's ``ReaderOptions`` from the shared flags; an unknown ``--format`` is a usage error."""
+    """The library's ``ReaderOptions`` from the shared flags; an unknown ``--format`` or a malformed
+    ``--text-field`` path is a usage error."""
     from provenance.api import INPUT_FORMATS, ReaderOptions
+    from provenance.errors import UsageError
 
     if fmt not in INPUT_FORMATS:
         raise typer.BadParameter(
             f"unknown format {fmt!r}; choose one of {', '.join(INPUT_FORMATS)}", param_hint="'--format'"
         )
-    return ReaderOptions(
-        format=fmt,
-        text_field=text_field,
-        id_field=id_field,
-        meta_fields=tuple(meta_fields or ()),
-        include_deleted=include_deleted,
-    )
+    try:
+        return ReaderOptions(
+            format=fmt,
+            text_field=text_field,
+            id_field=id_field,
+            meta_fields=tuple(meta_fields or ()),
+            include_deleted=include_deleted,
+            max_record_bytes=max_record_bytes,
+        )
+    except UsageError as err:
+        raise typer.BadParameter(err.message, param_hint="'--text-field'") from None
 
 
 class CommandFailed(typer.Exit):

@@ -12,12 +12,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from provenance.cli.common import (
+    MAX_RECORD_BYTES_DEFAULT,
     FormatOpt,
     IdFieldOpt,
     IncludeDeletedOpt,
     IndexOpt,
     InputsArg,
     JobsOpt,
+    MaxRecordBytesOpt,
     MetaFieldOpt,
     StrictOpt,
     TextFieldOpt,
@@ -124,6 +126,7 @@ def build(
     id_field: IdFieldOpt = None,
     meta_field: MetaFieldOpt = None,
     include_deleted: IncludeDeletedOpt = False,
+    max_record_bytes: MaxRecordBytesOpt = MAX_RECORD_BYTES_DEFAULT,
     strict: StrictOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing index at --index.")] = False,
     jobs: JobsOpt = None,
@@ -144,7 +147,7 @@ def build(
     """Create an index from INPUTS as one licensed corpus."""
     from provenance.api import IndexParams, MinHashConfig, ShingleConfig, build_index
 
-    options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
+    options = reader_options(fmt, text_field, id_field, meta_field, include_deleted, max_record_bytes)
     info = _corpus(corpus, license, owner, terms_url, acquired)
     params = IndexParams(
         shingles=ShingleConfig(n=shingle_size),
@@ -182,13 +185,14 @@ def add(
     id_field: IdFieldOpt = None,
     meta_field: MetaFieldOpt = None,
     include_deleted: IncludeDeletedOpt = False,
+    max_record_bytes: MaxRecordBytesOpt = MAX_RECORD_BYTES_DEFAULT,
     strict: StrictOpt = False,
     jobs: JobsOpt = None,
 ) -> None:
     """Add INPUTS to an existing index as another licensed corpus (with the index's parameters)."""
     from provenance.api import add_to_index
 
-    options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
+    options = reader_options(fmt, text_field, id_field, meta_field, include_deleted, max_record_bytes)
     info = _corpus(corpus, license, owner, terms_url, acquired)
     with progress_bar("indexing") as progress:
         result = add_to_index(

@@ -11,12 +11,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from provenance.cli.common import (
+    MAX_RECORD_BYTES_DEFAULT,
     FormatOpt,
     IdFieldOpt,
     IncludeDeletedOpt,
     IndexOpt,
     InputsArg,
     JobsOpt,
+    MaxRecordBytesOpt,
     MetaFieldOpt,
     StrictOpt,
     TextFieldOpt,
@@ -60,6 +62,7 @@ def scan_command(
     id_field: IdFieldOpt = None,
     meta_field: MetaFieldOpt = None,
     include_deleted: IncludeDeletedOpt = False,
+    max_record_bytes: MaxRecordBytesOpt = MAX_RECORD_BYTES_DEFAULT,
     strict: StrictOpt = False,
     jobs: JobsOpt = None,
     min_containment: Annotated[
@@ -106,7 +109,7 @@ def scan_command(
     """
     from provenance.api import ScanOptions, paused_gc, scan
 
-    options = reader_options(fmt, text_field, id_field, meta_field, include_deleted)
+    options = reader_options(fmt, text_field, id_field, meta_field, include_deleted, max_record_bytes)
     scan_options = ScanOptions(
         min_containment=min_containment,
         min_coverage=min_coverage,

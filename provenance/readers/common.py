@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from provenance.readers.jsonstream import JsonFloat
 from provenance.readers.records import Record, SkippedRecord, default_id
 
 logger = logging.getLogger("provenance.readers")
@@ -49,20 +50,22 @@ class Emitter:
         line: int | None = None,
         meta: Mapping[str, str] | None = None,
         missing_text: str = "no text field",
+        element: int | None = None,
     ) -> ReadItem:
-        """A ``Record``, or a ``SkippedRecord`` when ``text`` is missing (``missing_text``) or empty."""
+        """A ``Record``, or a ``SkippedRecord`` when ``text`` is missing (``missing_text``) or empty.
+        (The readers check that what they decode is valid Unicode: see ``jsonstream.lone_surrogate``.)"""
         if text is None:
-            return self.skip(missing_text, line)
+            return self.skip(missing_text, line, element)
         if not text or text.isspace():  # as `not text.strip()`, without copying the text
-            return self.skip("empty text", line)
+            return self.skip("empty text", line, element)
         position = self.position
         self.position = position + 1
         rid = record_id or (default_id(self.source, position) if self.default_ids else "")
         return Record(rid, text, self.source, position, line, dict(meta) if meta else {})
 
-    def skip(self, reason: str, line: int | None = None) -> SkippedRecord:
+    def skip(self, reason: str, line: int | None = None, element: int | None = None) -> SkippedRecord:
         """A ``SkippedRecord`` at the next position."""
-        return SkippedRecord(self.source, self._next(), reason, line)
+        return SkippedRecord(self.source, self._next(), reason, line, element)
 
     def _next(self) -> int:
         position = self.position
@@ -70,12 +73,36 @@ class Emitter:
         return position
 
 
+def kind_of(value: Any) -> str:
+    """``a number``, ``an object``, ... for a reason naming what a field holds instead of a string."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, float) and value != value:
+        return "a number (NaN)"
+    if isinstance(value, (int, float, JsonFloat)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (bytes, bytearray)):
+        return "bytes that are not valid UTF-8"
+    return f"a {type(value).__name__}"
+
+
 def to_str(value: Any) -> str | None:
-    """A field value as a string (ints exactly, JSON for containers); ``None`` stays ``None``."""
+    """A field value as a string (ints exactly, JSON for containers, bytes as UTF-8); ``None`` stays
+    ``None``."""
     if value is None:
         return None
-    if isinstance(value, str):
+    if type(value) is str:
         return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -106,6 +133,15 @@ def first_field(obj: Mapping[str, Any], names: Iterable[str]) -> Any:
     return None
 
 
+def first_named(obj: Mapping[str, Any], names: Iterable[str]) -> tuple[str, Any]:
+    """``(name, value)`` of the first of ``names`` present (and not null) in ``obj``, else ``("", None)``."""
+    for name in names:
+        value = get_path(obj, name)
+        if value is not None:
+            return name, value
+    return "", None
+
+
 def extra_meta(obj: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
     """The ``--meta-field`` values present in ``obj``, as strings."""
     meta: dict[str, str] = {}
@@ -114,6 +150,40 @@ def extra_meta(obj: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
         if value:
             meta[name] = value
     return meta
+
+
+MANIFEST_DATA_TYPES: tuple[str, ...] = ("tweets", "tweet", "noteTweet", "deletedTweets")
+"""The ``dataTypes`` of an X archive's ``manifest.js`` that are read."""
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What in an X archive's parsed ``manifest.js`` has a type the readers cannot use (``dataTypes``
+    a list, ``userInfo`` a number, ...), or ``None``. Only what is read is checked."""
+    if not isinstance(manifest, dict):
+        return f"manifest.js is {kind_of(manifest)}, not an object"
+    info = manifest.get("userInfo")
+    if info is not None and not isinstance(info, dict):
+        return f"userInfo is {kind_of(info)}, not an object"
+    for key in ("userName", "accountId"):
+        value = (info or {}).get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            return f"userInfo.{key} is {kind_of(value)}, not a string"
+    types = manifest.get("dataTypes")
+    if types is not None and not isinstance(types, dict):
+        return f"dataTypes is {kind_of(types)}, not an object"
+    for name in MANIFEST_DATA_TYPES:
+        entry = (types or {}).get(name)
+        if entry is None:
+            continue
+        if not isinstance(entry, dict):
+            return f"dataTypes.{name} is {kind_of(entry)}, not an object"
+        files = entry.get("files")
+        if files is not None and not isinstance(files, list):
+            return f"dataTypes.{name}.files is {kind_of(files)}, not a list"
+        for k, listed in enumerate(files or []):
+            if not isinstance(listed, dict) or not isinstance(listed.get("fileName"), str):
+                return f"dataTypes.{name}.files[{k}] is not an object with a fileName string"
+    return None
 
 
 def clean_meta(**values: str | None) -> dict[str, str]:

@@ -31,8 +31,8 @@ def read_grailbird(source: InputSource, options: ReaderOptions) -> Iterator[Read
 def _read_month(path: Path, label: str, options: ReaderOptions) -> Iterator[ReadItem]:
     emitter = Emitter(label)
     with open_text(path, encoding="utf-8-sig") as fh:
-        for item in iter_json_document(fh, prefix_until="="):
+        for item in iter_json_document(fh, prefix_until="=", max_bytes=options.max_record_bytes):
             if isinstance(item, JsonError):
-                yield emitter.skip(item.message, item.line)
+                yield emitter.skip(item.message, item.line, item.element)
             else:
                 yield status_record(emitter, item.value, item.line, options)

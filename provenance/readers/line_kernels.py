@@ -12,16 +12,20 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def object_lines(data, end):  # numba-typed arguments
-    """How many lines ``data[:end]`` holds when each starts with ``{`` and ends with ``}``, else
-    -1 (``end`` > 0, ``data[end - 1]`` not a newline). One pass; the newline test is rarely true,
-    so the loop runs at memory speed."""
+def object_lines(data, end, longest):  # numba-typed arguments
+    """How many lines ``data[:end]`` holds when each starts with ``{``, ends with ``}`` and is at
+    most ``longest`` bytes long, else -1 (``end`` > 0, ``data[end - 1]`` not a newline). One pass;
+    the newline test is rarely true, so the loop runs at memory speed."""
     if data[0] != 0x7B or data[end - 1] != 0x7D:
         return -1
     lines = 1
+    start = 0
     for p in range(end):
         if data[p] == 0x0A:
-            if p == 0 or data[p - 1] != 0x7D or data[p + 1] != 0x7B:
+            if p == 0 or data[p - 1] != 0x7D or data[p + 1] != 0x7B or p - start > longest:
                 return -1
+            start = p + 1
             lines += 1
+    if end - start > longest:
+        return -1
     return lines

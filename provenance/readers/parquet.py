@@ -1,4 +1,9 @@
-"""Parquet files, read in record batches of only the needed columns."""
+"""Parquet files, read in record batches of only the needed columns.
+
+Rows follow the generic JSON rules (``json_records``): a binary text column is decoded as UTF-8 (a
+row whose bytes are not is skipped), a text that is not a string is a skipped record, and a
+``messages`` column of chat rows (or ``--text-field messages[].content``) gives a record per message.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import pyarrow.parquet as pq
 from provenance.errors import InputError
 from provenance.readers.base import InputSource, ReaderOptions
 from provenance.readers.common import Emitter, ReadItem
-from provenance.readers.json_records import generic_record
+from provenance.readers.json_records import value_records
 
 BATCH_ROWS = 1024
 
@@ -20,21 +25,27 @@ def read_parquet(source: InputSource, options: ReaderOptions) -> Iterator[ReadIt
     parquet = pq.ParquetFile(source.path)
     try:
         columns = set(parquet.schema_arrow.names)
-        text_field = resolve_column(columns, options.text_fields())
-        if text_field is None:
+        listed = options.list_text_field()
+        if listed is not None:
+            text_field = options.text_field if listed.items.split(".")[0] in columns else None
+        else:
+            text_field = resolve_column(columns, options.text_fields())
+        chat = text_field is None and options.text_field is None and "messages" in columns
+        if text_field is None and not chat:
             raise InputError(
                 f"no text column (tried {', '.join(options.text_fields())}; "
                 f"columns: {', '.join(sorted(columns))}); use --text-field",
                 source=source.name,
             )
         id_field = resolve_column(columns, options.id_fields())
-        wanted = [text_field, id_field, "url", *options.meta_fields]
+        text_column = "messages" if chat else listed.items if listed else text_field
+        wanted = [text_column, id_field, "url", *options.meta_fields]
         needed = sorted({name.split(".")[0] for name in wanted if name} & columns)
         row_options = replace(options, text_field=text_field, id_field=id_field)
         emitter = Emitter(source.name)
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=needed):
             for row in batch.to_pylist():
-                yield generic_record(emitter, row, None, row_options)
+                yield from value_records(emitter, row, None, row_options)
     finally:
         parquet.close()
 

@@ -17,6 +17,13 @@ def default_id(source: str, position: int) -> str:
     return f"{source}{DEFAULT_ID_SEPARATOR}{position}"
 
 
+def message_id(record_id: str, items: str, index: int) -> str:
+    """The id of the message at ``index`` of the list ``items`` (``messages``) of a record that has
+    an id of its own: ``<record id>#messages[2]``. (Messages of a record without one take the default
+    id of their own position.)"""
+    return f"{record_id}#{items}[{index}]"
+
+
 def default_ids(source: str, positions: pa.Array) -> pa.Array:
     """``default_id`` of each of ``positions`` (int64) of ``source``, as an Arrow string array."""
     return pc.binary_join_element_wise(source, pc.cast(positions, pa.string()), DEFAULT_ID_SEPARATOR)
@@ -51,20 +58,27 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class SkippedRecord:
-    """A record that could not be read; it is counted and reported, never silently lost."""
+    """A record that could not be read; it is counted and reported, never silently lost.
+
+    ``element`` is the 0-based index of the record in the JSON array that held it (a top-level
+    array, or a JSON Lines line holding one), where one did: a one-line array's records share a line.
+    """
 
     source: str
     position: int
     reason: str
     line: int | None = None
+    element: int | None = None
 
     def shifted(self, positions: int, lines: int) -> SkippedRecord:
         """This record, read in a block, numbered after the ``positions`` and ``lines`` before it."""
         line = None if self.line is None else self.line + lines
-        return SkippedRecord(self.source, self.position + positions, self.reason, line)
+        return SkippedRecord(self.source, self.position + positions, self.reason, line, self.element)
 
     def where(self) -> str:
-        """Human-readable location: ``file:line`` (1-based) or ``file record N`` (0-based)."""
+        """Human-readable location: ``file:line`` (1-based; ``file:line, element N`` in a JSON
+        array, 0-based) or ``file record N`` (0-based)."""
         if self.line is not None:
-            return f"{self.source}:{self.line}"
+            element = "" if self.element is None else f", element {self.element}"
+            return f"{self.source}:{self.line}{element}"
         return f"{self.source} record {self.position}"

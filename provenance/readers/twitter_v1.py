@@ -29,9 +29,9 @@ NO_TEXT = "no text field in status (tried extended_tweet.full_text, full_text, t
 def read_twitter_v1(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
     """Records of a v1.1 file; ``{"statuses": [...]}`` envelopes are expanded."""
     emitter = Emitter(source.name)
-    for item in iter_values(source):
+    for item in iter_values(source, options.max_record_bytes):
         if isinstance(item, JsonError):
-            yield emitter.skip(item.message, item.line)
+            yield emitter.skip(item.message, item.line, item.element)
             continue
         value = item.value
         statuses = value.get("statuses") if isinstance(value, dict) else None

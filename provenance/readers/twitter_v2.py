@@ -37,9 +37,9 @@ _RT_PREFIX = re.compile(r"^RT @(\w+):")
 def read_twitter_v2(source: InputSource, options: ReaderOptions) -> Iterator[ReadItem]:
     """Records of a v2 file: response pages or flattened tweets, one per line (or one document)."""
     emitter = Emitter(source.name)
-    for item in iter_values(source):
+    for item in iter_values(source, options.max_record_bytes):
         if isinstance(item, JsonError):
-            yield emitter.skip(item.message, item.line)
+            yield emitter.skip(item.message, item.line, item.element)
         elif is_page(item.value):
             yield from page_records(emitter, item.value, item.line, options)
         else:

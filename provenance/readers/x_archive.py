@@ -24,9 +24,8 @@ from provenance.readers.archive_layout import (
     NOTE_FILES,
     TWEET_FILES,
     data_files,
-    read_manifest,
 )
-from provenance.readers.base import InputSource, ReaderOptions
+from provenance.readers.base import InputSource, ReaderOptions, checked_manifest
 from provenance.readers.common import (
     Emitter,
     ReadItem,
@@ -64,7 +63,7 @@ def read_x_archive(source: InputSource, options: ReaderOptions) -> Iterator[Read
     zipped = source.path.is_file()
     files = ZipArchiveFiles(source.path, source.name) if zipped else ArchiveFiles(source.path, source.name)
     try:
-        manifest = read_manifest(files)
+        manifest = checked_manifest(files)
         account = _read_account(files, manifest)
         notes = _NoteIndex(list(_read_notes(files, manifest)))
         for rel in data_files(files, manifest, ("tweets", "tweet"), TWEET_FILES, required=True):
@@ -79,7 +78,7 @@ def read_x_archive(source: InputSource, options: ReaderOptions) -> Iterator[Read
 
 def _read_account(files: ArchiveFiles, manifest: Mapping[str, Any] | None) -> Account:
     if manifest is None:
-        manifest = read_manifest(files)
+        manifest = checked_manifest(files)
     info = manifest.get("userInfo") if manifest else None
     if not isinstance(info, dict):
         return Account()
@@ -97,9 +96,9 @@ def _read_tweet_file(
 ) -> Iterator[ReadItem]:
     emitter = Emitter(label or files.label(rel))
     with files.open(rel) as fh:
-        for item in iter_json_document(fh, prefix_until="="):
+        for item in iter_json_document(fh, prefix_until="=", max_bytes=options.max_record_bytes):
             if isinstance(item, JsonError):
-                yield emitter.skip(item.message, item.line)
+                yield emitter.skip(item.message, item.line, item.element)
                 continue
             yield _tweet_record(emitter, item.value, item.line, account, notes, options, deleted)
 

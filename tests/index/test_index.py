@@ -274,19 +274,18 @@ def test_content_hashes_and_distinct_shingles_of_a_batch_match_their_definitions
         assert keys == expected
 
 
-def test_a_file_with_invalid_utf8_fails_the_same_way_for_any_jobs(tmp_path: Path, cut_blocks: list) -> None:
-    from provenance.errors import InputError
-
+def test_a_record_with_invalid_utf8_is_skipped_alike_for_any_jobs(tmp_path: Path, cut_blocks: list) -> None:
+    """Issue 18: the record holding the bad bytes is skipped with its line (the file was refused)."""
     body = "".join(json.dumps(row) + "\n" for row in tweets(80)).encode()
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_bytes(body + b'{"id": "x", "text": "bad \xff bytes"}\n' + body)
-    errors = []
+    skipped = []
     for jobs in (1, 2):
-        with pytest.raises(InputError) as raised:
-            build_index([corpus], tmp_path / f"idx{jobs}", CORPUS, jobs=jobs)
-        errors.append(str(raised.value))
+        result = build_index([corpus], tmp_path / f"idx{jobs}", CORPUS, jobs=jobs)
+        skipped.append([(s.source, s.position, s.line, s.reason) for s in result.skipped])
     assert len(cut_blocks) > 3  # two jobs: the workers read blocks
-    assert errors[0] == errors[1] == f"{corpus.as_posix()}:81: not valid UTF-8 (byte 0xff)"
+    reason = "not valid UTF-8 (byte 0xff at byte 26 of the line)"
+    assert skipped[0] == skipped[1] == [(corpus.as_posix(), 80, 81, reason)]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -272,7 +272,7 @@ def test_bad_records_are_skipped_not_raised(tmp_path: Path) -> None:
         ("Record", 0, 1, "fine"),
         ("SkippedRecord", 1, 2, "invalid JSON: Expecting ',' delimiter at column 30"),
         ("SkippedRecord", 2, 4, "empty text"),
-        ("Record", 3, 5, "5"),
+        ("SkippedRecord", 3, 5, "text field body is a number, not a string"),
         ("SkippedRecord", 4, 6, "no text field (tried text, content, full_text, tweet, body)"),
         ("Record", 5, 7, "a"),
         ("Record", 6, 7, "b"),

@@ -292,23 +292,23 @@ def test_workers_reading_blocks_give_the_evidence_of_one_reader(
     assert None in ids and any(ids) and not any(i.startswith(source.name) for i in ids if i)
 
 
-def test_invalid_utf8_fails_a_scan_the_same_way_for_any_jobs(
+def test_invalid_utf8_is_skipped_by_a_scan_the_same_way_for_any_jobs(
     world: dict, tmp_path: Path, cut_blocks: list
 ) -> None:
-    from provenance.errors import InputError
-
+    """Issue 18: the record holding the bad bytes is skipped with its line (the scan was refused)."""
     body = world["train"].read_bytes()
     train = tmp_path / "train.jsonl"
     train.write_bytes(body + b'{"id": "x", "text": "bad \xff bytes"}\n' + body)
-    errors = []
+    skipped = []
     for jobs in (1, 2):
-        with pytest.raises(InputError) as raised:
-            scan([train], world["root"] / "idx", tmp_path / f"out{jobs}", jobs=jobs)
-        errors.append(str(raised.value))
+        scan([train], world["root"] / "idx", tmp_path / f"out{jobs}", jobs=jobs)
+        manifest = json.loads((tmp_path / f"out{jobs}" / "manifest.json").read_text())
+        skipped.append(manifest["skipped"]["records"])
     assert len(cut_blocks) > 3
     bad_line = body.count(b"\n") + 1
-    assert errors[0] == errors[1] == f"{train.as_posix()}:{bad_line}: not valid UTF-8 (byte 0xff)"
-    assert not (tmp_path / "out2" / "matches.parquet").exists()
+    reason = "not valid UTF-8 (byte 0xff at byte 26 of the line)"
+    assert skipped[0] == skipped[1]
+    assert [(s["line"], s["reason"]) for s in skipped[0] if "UTF-8" in s["reason"]] == [(bad_line, reason)]
 
 
 def test_characters_of_arrow_texts_are_code_points() -> None:

@@ -1,7 +1,9 @@
 """Generic JSON and JSON Lines: one record per object (or string), fields chosen by the options.
 
-Encoding: UTF-8 (a UTF-8 byte order mark is dropped); a file that opens with a UTF-16 or UTF-32
-byte order mark is decoded so. Bytes that are not valid UTF-8 do not stop the file: a record whose
+Encoding: UTF-8 (a UTF-8 byte order mark is dropped). Finding the inputs refuses a file that opens
+with a UTF-16 or UTF-32 byte order mark (``integrity.check_text_input``: one policy for every text
+format); a source handed to ``read_source`` directly is decoded by its mark instead. Bytes that
+are not valid UTF-8 do not stop the file: a record whose
 text, id or metadata holds them (or a lone surrogate escape such as ``"\\ud800"``) is skipped and
 recorded with its line (``Emitter.record``).
 """

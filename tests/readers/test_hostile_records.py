@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import json
 from pathlib import Path
@@ -64,29 +63,6 @@ def test_invalid_utf8_in_json_is_a_skipped_record_with_its_line(tmp_path: Path, 
     assert [type(i).__name__ for i in items] == ["Record", "SkippedRecord", "Record"]
     assert items[1].line == 2 and items[1].position == 1 and "not valid UTF-8 (byte 0xff" in items[1].reason
     assert [r.text for r in items if isinstance(r, Record)] == ["a perfectly good record"] * 2
-
-
-@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
-@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
-def test_utf16_and_utf32_json_with_a_byte_order_mark_are_read(
-    tmp_path: Path, encoding: str, suffix: str
-) -> None:
-    text = GOOD + '{"id": "c", "text": "café 😀 ünïcode"}\n'
-    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(encoding)
-    bom = bom or {"utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}[encoding]
-    path = tmp_path / f"data{suffix}"
-    path.write_bytes(bom + text.encode(encoding))
-    assert _summary(_read(path)) == [
-        ("Record", 0, 1, "a perfectly good record"),
-        ("Record", 1, 2, "café 😀 ünïcode"),
-    ]
-
-
-def test_utf16_without_a_byte_order_mark_is_skipped_with_a_hint(tmp_path: Path) -> None:
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(GOOD.encode("utf-16-le"))
-    items = _read(path)  # "{\0...}\0\n" and a last line "\0": the LF splits a UTF-16 unit
-    assert items and all(isinstance(i, SkippedRecord) and "UTF-16" in i.reason for i in items)
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".json"])

@@ -218,8 +218,8 @@ def test_a_stray_byte_in_text_skips_its_line_only(tmp_path: Path, gzipped: bool)
     assert isinstance(whole, SkippedRecord) and whole.line == 2 and whole.reason == bad.reason
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".json", ".csv", ".csv.gz"])
-def test_invalid_utf8_in_structured_formats_is_refused_with_its_line(tmp_path: Path, suffix: str) -> None:
+def _with_a_bad_byte(tmp_path: Path, suffix: str) -> tuple[Path, int]:
+    """A file of five records whose fourth holds a 0xFF byte, and the line of that byte."""
     rows = [{"id": str(i), "text": f"row {i}"} for i in range(5)]
     if ".csv" in suffix:
         data = ("id,text\n" + "".join(f"{r['id']},{r['text']}\n" for r in rows)).encode()
@@ -231,9 +231,26 @@ def test_invalid_utf8_in_structured_formats_is_refused_with_its_line(tmp_path: P
     data = data[:at] + b"\xff" + data[at:]
     path = tmp_path / f"train{suffix}"
     path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    return path, data[:at].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_invalid_utf8_in_csv_is_refused_with_its_line(tmp_path: Path, suffix: str) -> None:
+    path, line = _with_a_bad_byte(tmp_path, suffix)
     error = _refused(path)
-    assert error.line == data[:at].count(b"\n") + 1
+    assert error.line == line
     assert error.message.startswith("not valid UTF-8 (byte 0xff")
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".json"])
+def test_invalid_utf8_in_json_skips_that_record_with_its_line(tmp_path: Path, suffix: str) -> None:
+    path, line = _with_a_bad_byte(tmp_path, suffix)
+    read = _read(path, ReaderOptions())
+    skipped = [r for r in read if isinstance(r, SkippedRecord)]
+    assert [r.text for r in read if isinstance(r, Record)] == ["row 0", "row 1", "row 2", "row 4"]
+    assert len(skipped) == 1 and skipped[0].position == 3 and "not valid UTF-8" in skipped[0].reason
+    # the line the record starts at: the byte's own line in JSON Lines, its object's first in JSON
+    assert skipped[0].line == line if ".jsonl" in suffix else skipped[0].line < line
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from provenance.atomic import checkpoint, sha256_file
-from provenance.errors import InputError
+from provenance.errors import IndexStoreError, InputError
 from provenance.index.params import CorpusInfo, IndexParams
 from provenance.readers.fastjsonl import BlockColumns
 from provenance.readers.records import Record, SkippedRecord
@@ -490,5 +490,12 @@ class Segment:
         return keys
 
     def items_table(self, columns: list[str] | None = None) -> pa.Table:
-        """The items (or some of their columns)."""
-        return pq.read_table(self.path / "items.parquet", columns=columns, memory_map=True)
+        """The items (or some of their columns); a damaged file is an ``IndexStoreError`` naming it."""
+        try:
+            return pq.read_table(self.path / "items.parquet", columns=columns, memory_map=True)
+        except (OSError, pa.ArrowException) as err:  # a scan reads it before its checksum is known
+            raise IndexStoreError(
+                f"segment {self.path.name} file items.parquet cannot be read ({err}): the index is "
+                "corrupt; rebuild it",
+                source=str(self.path.parent.parent),
+            ) from err

@@ -114,3 +114,20 @@ def test_a_damaged_index_is_refused_naming_the_damage(built: Path, tmp_path: Pat
 def test_the_undamaged_copy_opens(built: Path, tmp_path: Path) -> None:
     shutil.copytree(built, tmp_path / "idx")
     assert Index.open(tmp_path / "idx").n_items == 30
+
+
+def test_a_flipped_byte_in_items_parquet_fails_a_scan_naming_the_file(built: Path, tmp_path: Path) -> None:
+    """The scan reads items.parquet while its checksum is still being computed in another process:
+    whichever finds the damage first, the error names the index file, exit 2, no evidence."""
+    from provenance import scan
+
+    index = tmp_path / "idx"
+    shutil.copytree(built, index)
+    items = next((index / "segments").iterdir()) / "items.parquet"
+    data = bytearray(items.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    items.write_bytes(bytes(data))
+    training = write_jsonl(tmp_path / "t.jsonl", tweets(3))
+    with pytest.raises(IndexStoreError, match="items.parquet") as raised:
+        scan([training], index, tmp_path / "out", jobs=1)
+    assert "rebuild it" in str(raised.value) and not (tmp_path / "out" / "manifest.json").exists()

@@ -6,55 +6,10 @@ Import this module lazily: importing numba costs ~0.3 s. Kernels are module-leve
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from numba import njit
 
 # --- candidate generation (see provenance/scanner/candidates.py) --------------------------------
-
-
-class TextHashes(NamedTuple):
-    """A batch's shingle hashes: text ``t``'s are ``hashes[offsets[t]:offsets[t + 1]]``."""
-
-    hashes: np.ndarray
-    offsets: np.ndarray
-
-
-class FilterBits(NamedTuple):
-    """``ShingleFilter``'s bitmap over the top bits of every indexed hash."""
-
-    table: np.ndarray
-    shift: np.uint64
-
-
-class Postings(NamedTuple):
-    """One segment's postings as ``anchor_kernel`` reads them (``PostingsLookup``), with the item
-    counts the scan asks for and the scratch arrays the counting reuses."""
-
-    keys: np.ndarray
-    buckets: np.ndarray
-    shift: np.uint64
-    items: np.ndarray
-    need: np.ndarray
-    counter: np.ndarray
-    touched: np.ndarray
-
-
-class HeavyPostings(NamedTuple):
-    """One segment's heavy hashes as ``anchor_kernel`` reads them (``HeavyTables`` documents each)."""
-
-    above: int
-    lo: np.ndarray
-    common: np.ndarray
-    item_starts: np.ndarray
-    item_heavy: np.ndarray
-    light_need: np.ndarray
-    dominated: np.ndarray
-    dominated_starts: np.ndarray
-    dominated_items: np.ndarray
-    seen: np.ndarray
-    cache: np.ndarray
 
 
 @njit(cache=True, nogil=True)
@@ -319,7 +274,9 @@ def heavy_tables(key_items, heavy_lo, heavy_hi, max_postings, need):  # numba-ty
 
 
 @njit(cache=True, nogil=True)
-def anchor_kernel(texts, bits, postings, heavy, max_postings):  # numba-typed arguments
+def anchor_kernel(
+    texts, bits, postings, heavy, max_postings
+):  # numba-typed arguments (candidates.py's tuples)
     """Anchor candidates of a batch against one segment's postings (sorted by hash, then item).
 
     For each text: its distinct shingle hashes that pass the filter are looked up (``buckets``

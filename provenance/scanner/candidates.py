@@ -19,6 +19,7 @@ other shingles have brought it close enough to a candidate (same pairs, a fracti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,6 +27,33 @@ from provenance.index import Index
 from provenance.text.arrays import unique_values
 from provenance.text.lsh import sketch_band_keys
 from provenance.text.shingles import ShingleBatch
+
+
+class TextHashes(NamedTuple):
+    """A batch's shingle hashes: text ``t``'s are ``hashes[offsets[t]:offsets[t + 1]]``."""
+
+    hashes: np.ndarray
+    offsets: np.ndarray
+
+
+class FilterBits(NamedTuple):
+    """``ShingleFilter``'s bitmap over the top bits of every indexed hash."""
+
+    table: np.ndarray
+    shift: np.uint64
+
+
+class Postings(NamedTuple):
+    """One segment's postings as ``anchor_kernel`` reads them (``PostingsLookup``), with the item
+    counts the scan asks for and the scratch arrays the counting reuses."""
+
+    keys: np.ndarray
+    buckets: np.ndarray
+    shift: np.uint64
+    items: np.ndarray
+    need: np.ndarray
+    counter: np.ndarray
+    touched: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -155,9 +183,8 @@ class PostingsLookup:
         return self._heavy[min_ratio, max_postings]
 
 
-@dataclass
-class HeavyTables:
-    """One segment's heavy hashes, as ``candidate_kernels.anchor_kernel`` reads them."""
+class HeavyTables(NamedTuple):
+    """One segment's heavy hashes, as ``candidate_kernels.anchor_kernel`` reads them (in this order)."""
 
     above: int
     """A hash held by more items than this is heavy."""
@@ -191,13 +218,7 @@ def anchor_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(text, item, shared, text_shingles) for pairs whose shared distinct shingles reach
     ``min_ratio`` of the item's (one compiled pass per segment)."""
-    from provenance.scanner.candidate_kernels import (
-        FilterBits,
-        HeavyPostings,
-        Postings,
-        TextHashes,
-        anchor_kernel,
-    )
+    from provenance.scanner.candidate_kernels import anchor_kernel
 
     parts = []
     for lookup, offset in zip(lookups, index.offsets[:-1], strict=True):
@@ -214,19 +235,7 @@ def anchor_pairs(
                 lookup.counter,
                 lookup.touched,
             ),
-            HeavyPostings(
-                heavy.above,
-                heavy.lo,
-                heavy.common,
-                heavy.item_starts,
-                heavy.item_heavy,
-                heavy.light_need,
-                heavy.dominated,
-                heavy.dominated_starts,
-                heavy.dominated_items,
-                heavy.seen,
-                heavy.cache,
-            ),
+            heavy,
             int(max_postings),
         )
         parts.append((texts, items + int(offset), shared, distinct))

@@ -11,20 +11,19 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from interrupting import REPO_ROOT, interrupted
 from synthetic import document, tweets, write_jsonl
 
 from provenance.cli import interrupts
 from provenance.index import CorpusInfo, IndexParams, build_index
 from provenance.scanner.pipeline import scan
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = 20_000
 """Training records: about 55 MB, scanned in about two seconds with two jobs."""
 EVIDENCE = ("manifest.json", "matches.parquet", "items.parquet", "report.html")
@@ -73,30 +72,9 @@ def test_ctrl_c_exits_130_and_leaves_the_old_evidence(
     if over_previous:
         shutil.copytree(world["previous"], out)
     before = _snapshot(out)
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
-    )
-    command = [sys.executable, "-m", "provenance", "scan", world["training"], "--index", world["index"]]
-    process = subprocess.Popen(
-        [*map(str, command), "--out", str(out), "--jobs", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    time.sleep(delay)
-    assert process.poll() is None, "the scan ended before it could be interrupted"
-    if whole_group:
-        os.killpg(process.pid, signal.SIGINT)
-    else:
-        os.kill(process.pid, signal.SIGINT)
-    try:
-        _, err = process.communicate(timeout=interrupts.GRACE_SECONDS + 20)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130, err
+    command = ["scan", world["training"], "--index", world["index"], "--out", out, "--jobs", "2"]
+    returncode, err = interrupted(command, delay, whole_group=whole_group)
+    assert returncode == 130, err
     assert "Traceback" not in err and "Exception ignored" not in err, err
     assert err.strip().endswith("interrupted"), err
     assert _snapshot(out) == before, "--out changed: it must stay absent, or hold the previous evidence"

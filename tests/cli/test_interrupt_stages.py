@@ -6,20 +6,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from interrupting import interrupted
 from synthetic import document, tweets, write_jsonl
 
-from provenance.cli import interrupts
 from provenance.errors import IndexStoreError
 from provenance.index import CorpusInfo, Index, IndexParams, build_index
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals and process groups")
 
@@ -45,29 +39,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"root": root, "index": root / "idx", "big": root / "big.jsonl", "train": root / "train.jsonl"}
 
 
-def _interrupted(args: list[str | Path], delay: float, cwd: Path) -> str:
-    """Run ``provenance ARGS`` in its own process group, Ctrl-C the group after ``delay``; its stderr."""
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "provenance", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=cwd,
-        start_new_session=True,
-    )
-    time.sleep(delay)
-    assert process.poll() is None, "the command ended before it could be interrupted"
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        _, err = process.communicate(timeout=interrupts.GRACE_SECONDS + 20)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130, err
+def _interrupted(args: list, delay: float, cwd: Path) -> str:
+    """Ctrl-C ``provenance ARGS`` after ``delay``: it must exit 130 with no traceback; its stderr."""
+    returncode, err = interrupted(args, delay, cwd=cwd)
+    assert returncode == 130, err
     assert "Traceback" not in err and "Exception ignored" not in err, err
     return err
 

@@ -32,7 +32,6 @@ from provenance.readers.discovery import Discovery, SkippedInput, find_inputs
 from provenance.readers.generic import json_container, read_generic_json
 from provenance.readers.grailbird import read_grailbird
 from provenance.readers.integrity import first_invalid_utf8
-from provenance.readers.jsonstream import JsonSyntaxError
 from provenance.readers.parquet import read_parquet
 from provenance.readers.spool import spooled
 from provenance.readers.text import read_text_file, read_text_lines
@@ -181,8 +180,6 @@ def _errors_naming(source: InputSource) -> Iterator[None]:
         if err.source is None:
             err.source = source.name
         raise
-    except JsonSyntaxError as err:
-        raise InputError(err.message, source=source.name, line=err.line) from err
     except UnicodeDecodeError as err:
         plain = source.path.is_file() and source.path.suffix.lower() != ".zip"  # members name themselves
         located = first_invalid_utf8(source.path) if plain else None
